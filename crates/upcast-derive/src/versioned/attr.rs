@@ -1,0 +1,164 @@
+//! The `#[versioned(kind = "...", version = N | "x.y.z", untagged)]` attribute.
+
+use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
+use syn::{DeriveInput, Lit, LitStr};
+
+use super::version;
+use crate::errors::Errors;
+
+/// The parsed attribute; `None` from [`parse`] when `kind` or `version` is missing.
+pub(crate) struct Attrs {
+    pub(crate) kind: LitStr,
+    pub(crate) version: Declared,
+    pub(crate) untagged: bool,
+}
+
+/// The version as declared: the form decides how the tag is written.
+pub(crate) enum Declared {
+    Number(u64),
+    Text(LitStr),
+}
+
+#[derive(Default)]
+struct Found {
+    kind: Option<LitStr>,
+    version: Option<Declared>,
+    untagged: Option<Span>,
+    attribute: Option<Span>,
+}
+
+pub(crate) fn parse(input: &DeriveInput, errors: &mut Errors) -> Option<Attrs> {
+    let mut found = Found::default();
+    for attr in input
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("versioned"))
+    {
+        found
+            .attribute
+            .get_or_insert(attr.path().segments[0].ident.span());
+        let parsed = attr.parse_nested_meta(|meta| {
+            one_entry(&meta, &mut found, errors);
+            Ok(())
+        });
+        if let Err(error) = parsed {
+            errors.push(error);
+        }
+    }
+    let Some(attribute) = found.attribute else {
+        errors.at(
+            &input.ident,
+            "missing #[versioned(...)] attribute: use #[versioned(kind = \"...\", version = 1)] \
+             to name the stored kind and version",
+        );
+        return None;
+    };
+    if found.kind.is_none() {
+        errors.at(
+            attribute,
+            "missing `kind`: use #[versioned(kind = \"...\")] to name the stored kind",
+        );
+    }
+    if found.version.is_none() {
+        errors.at(
+            attribute,
+            "missing `version`: use #[versioned(version = 1)] or #[versioned(version = \"1.2.0\")]",
+        );
+    }
+    Some(Attrs {
+        kind: found.kind?,
+        version: found.version?,
+        untagged: found.untagged.is_some(),
+    })
+}
+
+fn one_entry(meta: &ParseNestedMeta<'_>, found: &mut Found, errors: &mut Errors) {
+    let Some(name) = meta.path.get_ident().map(ToString::to_string) else {
+        errors.at(&meta.path, "expected `kind`, `version` or `untagged`");
+        return;
+    };
+    let duplicate = match name.as_str() {
+        "kind" => found.kind.is_some(),
+        "version" => found.version.is_some(),
+        "untagged" => found.untagged.is_some(),
+        _ => {
+            errors.at(
+                &meta.path,
+                format!("unknown versioned attribute `{name}`, expected one of `kind`, `version`, `untagged`"),
+            );
+            skip_value(meta);
+            return;
+        }
+    };
+    if duplicate {
+        errors.at(
+            &meta.path,
+            format!("duplicate versioned attribute `{name}`"),
+        );
+        skip_value(meta);
+        return;
+    }
+    let result = match name.as_str() {
+        "kind" => kind(meta).map(|kind| found.kind = Some(kind)),
+        "version" => declared(meta).map(|version| found.version = Some(version)),
+        _ => untagged(meta).map(|span| found.untagged = Some(span)),
+    };
+    if let Err(error) = result {
+        errors.push(error);
+    }
+}
+
+fn kind(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
+    let lit: Lit = meta.value()?.parse()?;
+    match lit {
+        Lit::Str(kind) if kind.value().trim().is_empty() => Err(syn::Error::new(
+            kind.span(),
+            "`kind` cannot be empty: name the stored kind, like kind = \"user\"",
+        )),
+        Lit::Str(kind) => Ok(kind),
+        other => Err(syn::Error::new(
+            other.span(),
+            "expected a string: kind = \"user\"",
+        )),
+    }
+}
+
+fn declared(meta: &ParseNestedMeta<'_>) -> syn::Result<Declared> {
+    let lit: Lit = meta.value()?.parse()?;
+    match lit {
+        Lit::Int(int) => int.base10_parse::<u64>().map(Declared::Number),
+        Lit::Str(text) => match version::check(&text.value()) {
+            Ok(_) => Ok(Declared::Text(text)),
+            Err(reason) => Err(syn::Error::new(
+                text.span(),
+                format!(
+                    "invalid version `{}`: {reason}; expected a version like `2`, `2.1` or `2.1.0`",
+                    text.value()
+                ),
+            )),
+        },
+        Lit::Float(float) => Err(syn::Error::new(
+            float.span(),
+            format!("write a version with a minor part as a string: version = \"{float}\""),
+        )),
+        other => Err(syn::Error::new(
+            other.span(),
+            "expected an integer or a string: version = 2 or version = \"2.1.0\"",
+        )),
+    }
+}
+
+fn untagged(meta: &ParseNestedMeta<'_>) -> syn::Result<Span> {
+    if meta.input.peek(syn::Token![=]) {
+        return Err(meta.error("`untagged` takes no value: write #[versioned(untagged)]"));
+    }
+    Ok(meta.path.segments[0].ident.span())
+}
+
+/// Consumes `= value` after a rejected key, so parsing goes on to the next entry.
+fn skip_value(meta: &ParseNestedMeta<'_>) {
+    if meta.input.peek(syn::Token![=]) {
+        let _ = meta.value().and_then(|value| value.parse::<syn::Expr>());
+    }
+}

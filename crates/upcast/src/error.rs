@@ -1,0 +1,223 @@
+//! The one error type of the crate.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::io;
+
+use crate::{Problem, Version};
+
+/// Everything that can go wrong reading or writing versioned records.
+///
+/// Messages read like serde's: lowercase, names in backticks, saying what was expected.
+///
+/// ```
+/// use schemars::JsonSchema;
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Debug, Serialize, Deserialize, JsonSchema, upcast::Versioned)]
+/// #[versioned(kind = "doc.error.user", version = "3.1.0")]
+/// struct User { name: String }
+///
+/// let newer = br#"{"kind":"doc.error.user","version":7,"data":{"name":"Ada"}}"#;
+/// let error = upcast::from_slice::<User>(newer).unwrap_err();
+/// assert!(matches!(error, upcast::Error::NewerVersion { .. }));
+/// assert!(error.to_string().starts_with(
+///     "unknown version `7` of `doc.error.user`, newest known is `3.1.0`"
+/// ));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input is not JSON, or not the shape the layout expects (an envelope, an object).
+    #[error("{0}")]
+    Json(#[source] serde_json::Error),
+
+    /// The record's data does not match its own version's type.
+    #[error("invalid `{kind}` record (version `{version}`): {source}")]
+    Data {
+        /// The stored kind.
+        kind: String,
+        /// The stored version tag, as written.
+        version: String,
+        /// serde_json's description, with line and column.
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// The envelope names a kind no registered type has.
+    #[error("unknown kind `{kind}`, expected one of {}", backticked(.known))]
+    UnknownKind {
+        /// The stored kind.
+        kind: String,
+        /// The registered kinds.
+        known: Vec<String>,
+    },
+
+    /// The envelope names another kind than the type being read.
+    #[error("invalid kind `{found}`, expected `{expected}`")]
+    KindMismatch {
+        /// The kind of the type being read.
+        expected: String,
+        /// The stored kind.
+        found: String,
+    },
+
+    /// The stored version is newer than every registered version: the data was written by
+    /// a newer program.
+    #[error(
+        "unknown version `{version}` of `{kind}`, newest known is `{newest}`: the record was \
+         written by a newer program; upgrade this reader"
+    )]
+    NewerVersion {
+        /// The stored kind.
+        kind: String,
+        /// The stored version tag, as written.
+        version: String,
+        /// The newest registered version.
+        newest: Version,
+    },
+
+    /// The stored version is older than the newest but no registered type reads it.
+    #[error("unknown version `{version}` of `{kind}`, expected one of {}", backticked(.known))]
+    UnknownVersion {
+        /// The stored kind.
+        kind: String,
+        /// The stored version tag, as written.
+        version: String,
+        /// The registered versions of the kind.
+        known: Vec<Version>,
+    },
+
+    /// A record has no version tag and its kind declares no `untagged` version.
+    #[error(
+        "missing version tag `{field}` in a `{kind}` record, and `{kind}` declares no untagged \
+         version; mark the version of such records with #[versioned(untagged)]"
+    )]
+    MissingVersion {
+        /// The record's kind.
+        kind: String,
+        /// Where the tag was looked for.
+        field: String,
+    },
+
+    /// A version tag is not a version.
+    #[error("invalid version `{text}`: {reason}; expected a version like `2`, `2.1` or `2.1.0`")]
+    InvalidVersion {
+        /// The text as stored.
+        text: String,
+        /// What the semver parser objected to.
+        reason: String,
+    },
+
+    /// A step failed; its own message is kept.
+    #[error("cannot upcast `{kind}` from {from} to {to}: {source}")]
+    Step {
+        /// The record's kind.
+        kind: String,
+        /// The step's source version.
+        from: Version,
+        /// The step's target version.
+        to: Version,
+        /// The step's error.
+        #[source]
+        source: Box<dyn StdError + Send + Sync + 'static>,
+    },
+
+    /// The requested type is older than the stored record, or not on its path.
+    #[error("no upcast path from `{kind}` {from} to {to}: {reason}")]
+    NoPath {
+        /// The record's kind.
+        kind: String,
+        /// The stored version.
+        from: Version,
+        /// The version of the requested type.
+        to: Version,
+        /// Why there is none.
+        reason: &'static str,
+    },
+
+    /// A type implements [`Versioned`](crate::Versioned) but is not in the registry.
+    #[error(
+        "`{kind}` {version} (`{type_name}`) is not registered; derive upcast::Versioned on it, \
+         or add it to the registry builder"
+    )]
+    Unregistered {
+        /// The type's kind.
+        kind: String,
+        /// The type's version tag.
+        version: String,
+        /// The Rust type.
+        type_name: &'static str,
+    },
+
+    /// The registered versions and steps do not form one path per kind to the newest.
+    #[error("invalid upcast registry, {} problem{}:{}", .0.len(), plural(.0.len()), listed(.0))]
+    InvalidRegistry(Vec<Problem>),
+
+    /// The inline layout needs a record that serializes as a JSON object.
+    #[error("the inline layout needs `{kind}` {version} to serialize as a JSON object")]
+    NotAnObject {
+        /// The record's kind.
+        kind: String,
+        /// The record's version tag.
+        version: String,
+    },
+
+    /// Reading or writing failed.
+    #[error("i/o error: {0}")]
+    Io(#[from] io::Error),
+}
+
+impl Error {
+    /// The line of the input where JSON parsing failed, when known (1-based).
+    ///
+    /// ```
+    /// # #[derive(Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema, upcast::Versioned)]
+    /// # #[versioned(kind = "doc.line", version = 1)]
+    /// # struct Line { n: u8 }
+    /// let error = upcast::from_str::<Line>("{\n  \"kind\": ").unwrap_err();
+    /// assert_eq!(error.line(), Some(2));
+    /// ```
+    pub fn line(&self) -> Option<usize> {
+        self.json().map(serde_json::Error::line).filter(|&l| l > 0)
+    }
+
+    /// The column of the input where JSON parsing failed, when known (1-based).
+    ///
+    /// ```
+    /// # #[derive(Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema, upcast::Versioned)]
+    /// # #[versioned(kind = "doc.column", version = 1)]
+    /// # struct Column { n: u8 }
+    /// let error = upcast::from_str::<Column>(r#"{"kind" 1}"#).unwrap_err();
+    /// assert!(error.to_string().starts_with("expected `:`"));
+    /// assert!(error.column() > Some(7));
+    /// ```
+    pub fn column(&self) -> Option<usize> {
+        self.line()
+            .and_then(|_| self.json().map(serde_json::Error::column))
+    }
+
+    fn json(&self) -> Option<&serde_json::Error> {
+        match self {
+            Error::Json(source) | Error::Data { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+fn backticked<T: fmt::Display>(items: &[T]) -> String {
+    let names: Vec<String> = items.iter().map(|item| format!("`{item}`")).collect();
+    match names.as_slice() {
+        [] => "none (nothing is registered)".to_owned(),
+        [only] => only.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+fn listed(problems: &[Problem]) -> String {
+    problems.iter().map(|p| format!("\n  - {p}")).collect()
+}

@@ -1,0 +1,111 @@
+//! Read data written under any past version of a record type.
+//!
+//! Stored data keeps the version it was written with. At read time upcast finds the stored
+//! version, deserializes the data once into that version's own type, and moves it through
+//! the registered steps to the type you asked for. A record already at the current version
+//! is deserialized straight into the current type, as plain `serde_json` would.
+//!
+//! ## Example
+//!
+//! ```
+//! use schemars::JsonSchema;
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Serialize, Deserialize, JsonSchema, upcast::Versioned)]
+//! #[versioned(kind = "crate.user", version = 1, untagged)]
+//! struct UserV1 { name: String }
+//!
+//! #[derive(Serialize, Deserialize, JsonSchema, upcast::Versioned)]
+//! #[versioned(kind = "crate.user", version = 2)]
+//! struct UserV2 { first: String, last: String }
+//!
+//! #[derive(Debug, PartialEq, Serialize, Deserialize, JsonSchema, upcast::Versioned)]
+//! #[versioned(kind = "crate.user", version = "3.1.0")] // reads 3.0.0 and 3.1.0 data directly
+//! struct User { first: String, last: String, #[serde(default)] email: Option<String> }
+//!
+//! #[upcast::register] // an infallible step, from an ordinary From impl
+//! impl From<UserV1> for UserV2 {
+//!     fn from(v1: UserV1) -> Self {
+//!         let (first, last) = v1.name.split_once(' ').unwrap_or((&v1.name, ""));
+//!         UserV2 { first: first.into(), last: last.into() }
+//!     }
+//! }
+//!
+//! #[upcast::register] // a fallible step, which sees the read's context
+//! impl upcast::Upcast for UserV2 {
+//!     type Next = User;
+//!     fn upcast(self, cx: &upcast::Context) -> Result<User, upcast::UpcastError> {
+//!         let email = cx.metadata().get("email").and_then(|e| e.as_str()).map(String::from);
+//!         Ok(User { first: self.first, last: self.last, email })
+//!     }
+//! }
+//!
+//! let stored = br#"{"kind":"crate.user","version":1,"data":{"name":"Ada Lovelace"}}"#;
+//! let user: User = upcast::from_slice(stored)?;
+//! assert_eq!(user, User { first: "Ada".into(), last: "Lovelace".into(), email: None });
+//!
+//! let bytes = upcast::to_vec(&user)?; // written as "3.1.0", the form User declared
+//! assert!(bytes.starts_with(br#"{"kind":"crate.user","version":"3.1.0","data":"#));
+//!
+//! let inline = upcast::Layout::inline("schema_version"); // a record with no tag is UserV1
+//! let legacy: User = inline.from_slice(br#"{"name":"Grace Hopper"}"#)?;
+//! assert_eq!(legacy.last, "Hopper");
+//! # Ok::<(), upcast::Error>(())
+//! ```
+//!
+//! ## Details
+//!
+//! - **kind** is the stable stored name of a record type, never derived from the Rust name.
+//! - **version** is semver ([`Version`]); `2` means `2.0.0`. A type declared `3.1.0` reads
+//!   all `3.x` data up to `3.1.0` (minor versions must stay backward compatible); a major
+//!   bump needs a step; a pre-release (`2.0.0-rc1`) is its own version.
+//! - **layouts**: the envelope `{"kind","version","data"}` (the free functions), an
+//!   [inline](Layout::inline) tag field, or an external version
+//!   ([`from_slice_at`]).
+//! - **steps** are [`Upcast`] impls registered with `#[upcast::register]`; the
+//!   [`Registry`] is built once and refuses kinds whose versions do not form one path to
+//!   the newest.
+//! - **versioned-schema mode**: an enum deriving [`AnyVersion`] reads a record as its
+//!   original version.
+//! - A crate that only defines records is dropped by the linker unless used: write
+//!   `use records as _;` in the binary.
+//!
+//! The macros misused give a compile error that says the fix:
+//!
+//! ```compile_fail
+//! #[derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema, upcast::Versioned)]
+//! #[versioned(version = 1)] // error: missing `kind`
+//! struct User { name: String }
+//! ```
+
+mod any_version;
+mod api;
+mod context;
+mod error;
+mod layout;
+mod read;
+mod registry;
+mod upcast_error;
+mod version;
+mod versioned;
+mod write;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use any_version::AnyVersion;
+pub use api::{
+    from_reader, from_reader_at, from_slice, from_slice_at, from_str, from_str_at, from_value,
+    from_value_at, to_string, to_value, to_vec, to_writer,
+};
+pub use context::Context;
+pub use error::Error;
+pub use layout::Layout;
+pub use read::Decode;
+pub use registry::{Problem, Registry, RegistryBuilder};
+pub use upcast_error::UpcastError;
+pub use version::{Tag, Version};
+pub use versioned::{Upcast, Versioned};
+
+#[cfg(feature = "derive")]
+pub use upcast_derive::{AnyVersion, Versioned, register};

@@ -1,0 +1,40 @@
+//! The types a stored record can be read into.
+
+use super::input::{Candidate, Input};
+use crate::{Error, Registry, Versioned};
+
+/// A type a stored record can be read into: any [`Versioned`] type (usually the current
+/// version), or an enum deriving [`AnyVersion`](crate::AnyVersion).
+///
+/// Implemented for every `Versioned` type and by `#[derive(AnyVersion)]`; not meant to be
+/// implemented by hand.
+///
+/// ```
+/// # use schemars::JsonSchema;
+/// # use serde::{Deserialize, Serialize};
+/// #[derive(Serialize, Deserialize, JsonSchema, upcast::Versioned)]
+/// #[versioned(kind = "doc.decode", version = 1)]
+/// struct Note { text: String }
+///
+/// fn read<T: upcast::Decode>(bytes: &[u8]) -> Result<T, upcast::Error> {
+///     upcast::from_slice(bytes)
+/// }
+/// let note: Note = read(br#"{"kind":"doc.decode","version":1,"data":{"text":"hi"}}"#)?;
+/// assert_eq!(note.text, "hi");
+/// # Ok::<(), upcast::Error>(())
+/// ```
+pub trait Decode: Sized {
+    #[doc(hidden)]
+    fn __decode(input: Input<'_>) -> Result<Self, Error>;
+}
+
+impl<T: Versioned> Decode for T {
+    fn __decode(input: Input<'_>) -> Result<Self, Error> {
+        let record = input.open(Some(T::KIND))?;
+        // The record as its own type wrote it: straight into `T`, no registry.
+        if record.is_exactly(Candidate::of::<T>()) {
+            return record.decode::<T>();
+        }
+        Registry::try_global()?.read_into::<T>(record)
+    }
+}

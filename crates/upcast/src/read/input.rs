@@ -1,0 +1,363 @@
+//! Opening a record: finding its kind and version tag, before decoding its data.
+
+use std::borrow::Cow;
+
+use serde::de::{self, Deserialize, Unexpected};
+use serde_json::{Map, Value};
+
+use super::keys::Key;
+use super::source::{DecodeError, Source, decode};
+use super::tag::StoredTag;
+use super::{scan, sniff};
+use crate::{Error, Tag, Version, Versioned};
+
+/// A read request: the layout and the bytes or value. Built by the read functions.
+#[doc(hidden)]
+pub struct Input<'a> {
+    shape: Shape<'a>,
+    body: Body<'a>,
+}
+
+enum Shape<'a> {
+    Envelope,
+    Inline(&'a str),
+    External(&'a Version),
+}
+
+enum Body<'a> {
+    Bytes(&'a [u8]),
+    Value(Value),
+}
+
+impl<'a> Input<'a> {
+    pub(crate) fn envelope(bytes: &'a [u8]) -> Self {
+        Input {
+            shape: Shape::Envelope,
+            body: Body::Bytes(bytes),
+        }
+    }
+
+    pub(crate) fn envelope_value(value: Value) -> Self {
+        Input {
+            shape: Shape::Envelope,
+            body: Body::Value(value),
+        }
+    }
+
+    pub(crate) fn inline(field: &'a str, bytes: &'a [u8]) -> Self {
+        Input {
+            shape: Shape::Inline(field),
+            body: Body::Bytes(bytes),
+        }
+    }
+
+    pub(crate) fn inline_value(field: &'a str, value: Value) -> Self {
+        Input {
+            shape: Shape::Inline(field),
+            body: Body::Value(value),
+        }
+    }
+
+    pub(crate) fn external(version: &'a Version, bytes: &'a [u8]) -> Self {
+        Input {
+            shape: Shape::External(version),
+            body: Body::Bytes(bytes),
+        }
+    }
+
+    pub(crate) fn external_value(version: &'a Version, value: Value) -> Self {
+        Input {
+            shape: Shape::External(version),
+            body: Body::Value(value),
+        }
+    }
+
+    /// Finds the kind and version tag. `kind` is the kind being read, if a type was named;
+    /// the inline and external layouts store no kind and take it from there.
+    pub fn open(self, kind: Option<&'a str>) -> Result<Opened<'a>, Error> {
+        let opened = match (self.shape, self.body) {
+            (Shape::Envelope, Body::Bytes(bytes)) => open_envelope(bytes)?,
+            (Shape::Envelope, Body::Value(value)) => open_envelope_value(value)?,
+            (shape, body) => {
+                let kind = Cow::Borrowed(kind.ok_or_else(|| missing_kind(&shape))?);
+                let (stamp, source) = match (shape, body) {
+                    (Shape::Inline(field), Body::Bytes(bytes)) => open_inline(field, bytes)?,
+                    (Shape::Inline(field), Body::Value(value)) => open_inline_value(field, value)?,
+                    (Shape::External(version), Body::Bytes(bytes)) => {
+                        (Stamp::Known(version), Source::Bare(bytes))
+                    }
+                    (Shape::External(version), Body::Value(value)) => {
+                        (Stamp::Known(version), Source::Value(value))
+                    }
+                    (Shape::Envelope, _) => unreachable_envelope()?,
+                };
+                Opened {
+                    kind,
+                    stamp,
+                    source,
+                    metadata: Map::new(),
+                }
+            }
+        };
+        match kind {
+            Some(expected) if expected != opened.kind => Err(Error::KindMismatch {
+                expected: expected.to_owned(),
+                found: opened.kind.into_owned(),
+            }),
+            _ => Ok(opened),
+        }
+    }
+}
+
+fn missing_kind(shape: &Shape<'_>) -> Error {
+    let layout = match shape {
+        Shape::Inline(_) => "inline",
+        _ => "external",
+    };
+    Error::Json(de::Error::custom(format_args!(
+        "the {layout} layout stores no kind: name the type to read"
+    )))
+}
+
+// The envelope arm is matched first; this keeps the inner match exhaustive without a panic.
+fn unreachable_envelope<T>() -> Result<T, Error> {
+    Err(Error::Json(de::Error::custom(
+        "internal error: envelope opened as a bare record",
+    )))
+}
+
+/// A record whose kind and version tag are known and whose data is still undecoded.
+#[doc(hidden)]
+pub struct Opened<'a> {
+    pub(crate) kind: Cow<'a, str>,
+    pub(crate) stamp: Stamp<'a>,
+    pub(crate) source: Source<'a>,
+    pub(crate) metadata: Map<String, Value>,
+}
+
+/// How the stored version is known.
+pub(crate) enum Stamp<'a> {
+    /// From a tag in the data.
+    Tag(StoredTag<'a>),
+    /// Given by the caller (external layout).
+    Known(&'a Version),
+    /// The record carries no tag.
+    Untagged,
+}
+
+impl Stamp<'_> {
+    /// The stored version as written; `None` for an untagged record.
+    pub(crate) fn written(&self) -> Option<String> {
+        match self {
+            Stamp::Tag(tag) => Some(tag.to_string()),
+            Stamp::Known(version) => Some(version.to_string()),
+            Stamp::Untagged => None,
+        }
+    }
+}
+
+/// What a reader needs to know of one version to pick it: its tag and whether it reads
+/// untagged records.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct Candidate {
+    tag: Tag,
+    untagged: bool,
+}
+
+impl Candidate {
+    /// The candidate for the version `V`.
+    pub const fn of<V: Versioned>() -> Self {
+        Candidate {
+            tag: V::VERSION,
+            untagged: V::UNTAGGED,
+        }
+    }
+}
+
+impl Opened<'_> {
+    /// Whether the record is exactly at `candidate`'s version, as its writer wrote it.
+    pub(crate) fn is_exactly(&self, candidate: Candidate) -> bool {
+        match &self.stamp {
+            Stamp::Tag(tag) => tag.is(candidate.tag),
+            Stamp::Known(_) => false,
+            Stamp::Untagged => candidate.untagged,
+        }
+    }
+
+    /// Picks the candidate whose version reads this record: first by its exact tag, then by
+    /// semver range. `None` when none does.
+    pub fn select(&self, candidates: &[Candidate]) -> Result<Option<usize>, Error> {
+        if let Some(exact) = candidates.iter().position(|c| self.is_exactly(*c)) {
+            return Ok(Some(exact));
+        }
+        let stored = match &self.stamp {
+            Stamp::Tag(tag) => tag.version()?,
+            Stamp::Known(version) => (*version).clone(),
+            Stamp::Untagged => return Ok(None),
+        };
+        for (index, candidate) in candidates.iter().enumerate() {
+            if candidate.tag.version()?.reads(&stored) {
+                return Ok(Some(index));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The error for a record none of `candidates` reads.
+    pub fn unknown_version(&self, candidates: &[Candidate]) -> Error {
+        let known: Result<Vec<Version>, Error> =
+            candidates.iter().map(|c| c.tag.version()).collect();
+        let stored = match &self.stamp {
+            Stamp::Tag(tag) => tag.version(),
+            Stamp::Known(version) => Ok((*version).clone()),
+            Stamp::Untagged => return self.missing_version(),
+        };
+        match (stored, known) {
+            (Ok(version), Ok(known)) => unknown_version(&self.kind, &self.stamp, version, known),
+            (Err(error), _) | (_, Err(error)) => error,
+        }
+    }
+
+    pub(crate) fn missing_version(&self) -> Error {
+        let field = match &self.source {
+            Source::Inline { field, .. } => (*field).to_owned(),
+            _ => Key::VERSION.to_owned(),
+        };
+        Error::MissingVersion {
+            kind: self.kind.clone().into_owned(),
+            field,
+        }
+    }
+
+    /// Decodes the data as `V`, with no steps.
+    pub fn decode<V: Versioned>(self) -> Result<V, Error> {
+        let Opened {
+            kind,
+            stamp,
+            source,
+            ..
+        } = self;
+        decode::<V>(source, None).map_err(|error| decode_error(&kind, &stamp, V::VERSION, error))
+    }
+}
+
+/// The error for a record stored at `version` that no registered or listed version reads.
+pub(crate) fn unknown_version(
+    kind: &str,
+    stamp: &Stamp<'_>,
+    version: Version,
+    mut known: Vec<Version>,
+) -> Error {
+    known.sort();
+    let written = stamp.written().unwrap_or_else(|| version.to_string());
+    match known.last() {
+        Some(newest) if version > *newest => Error::NewerVersion {
+            kind: kind.to_owned(),
+            version: written,
+            newest: newest.clone(),
+        },
+        _ => Error::UnknownVersion {
+            kind: kind.to_owned(),
+            version: written,
+            known,
+        },
+    }
+}
+
+pub(crate) fn decode_error(
+    kind: &str,
+    stamp: &Stamp<'_>,
+    read_as: Tag,
+    error: DecodeError,
+) -> Error {
+    match error {
+        DecodeError::Envelope(source) => Error::Json(source),
+        DecodeError::Data(source) => Error::Data {
+            kind: kind.to_owned(),
+            version: stamp.written().unwrap_or_else(|| read_as.to_string()),
+            source,
+        },
+    }
+}
+
+fn open_envelope(bytes: &[u8]) -> Result<Opened<'_>, Error> {
+    let header = match sniff::envelope(bytes) {
+        Some(header) => header,
+        None => scan::envelope(bytes).map_err(Error::Json)?,
+    };
+    Ok(Opened {
+        kind: header.kind,
+        stamp: header.tag.map_or(Stamp::Untagged, Stamp::Tag),
+        source: Source::Envelope(bytes),
+        metadata: Map::new(),
+    })
+}
+
+fn open_envelope_value(value: Value) -> Result<Opened<'static>, Error> {
+    let mut fields = into_object(value, "an upcast envelope")?;
+    let kind = match fields.remove(Key::KIND) {
+        Some(Value::String(kind)) => kind,
+        Some(other) => return Err(invalid_type(&other, "a kind: a string")),
+        None => return Err(Error::Json(de::Error::missing_field(Key::KIND))),
+    };
+    let stamp = match fields.remove(Key::VERSION) {
+        Some(tag) => Stamp::Tag(StoredTag::deserialize(tag).map_err(Error::Json)?),
+        None => Stamp::Untagged,
+    };
+    let data = fields
+        .remove(Key::DATA)
+        .ok_or_else(|| Error::Json(de::Error::missing_field(Key::DATA)))?;
+    Ok(Opened {
+        kind: Cow::Owned(kind),
+        stamp,
+        source: Source::Value(data),
+        metadata: fields,
+    })
+}
+
+fn open_inline<'a>(field: &'a str, bytes: &'a [u8]) -> Result<(Stamp<'a>, Source<'a>), Error> {
+    let tag = match sniff::inline_tag(bytes, field) {
+        Some(tag) => Some(tag),
+        None => scan::inline_tag(bytes, field).map_err(Error::Json)?,
+    };
+    Ok((
+        tag.map_or(Stamp::Untagged, Stamp::Tag),
+        Source::Inline { bytes, field },
+    ))
+}
+
+fn open_inline_value(
+    field: &str,
+    value: Value,
+) -> Result<(Stamp<'static>, Source<'static>), Error> {
+    let mut fields = into_object(value, "a record: a JSON object")?;
+    let stamp = match fields.remove(field) {
+        Some(tag) => Stamp::Tag(StoredTag::deserialize(tag).map_err(Error::Json)?),
+        None => Stamp::Untagged,
+    };
+    Ok((stamp, Source::Value(Value::Object(fields))))
+}
+
+fn into_object(value: Value, expected: &str) -> Result<Map<String, Value>, Error> {
+    match value {
+        Value::Object(fields) => Ok(fields),
+        other => Err(invalid_type(&other, expected)),
+    }
+}
+
+fn invalid_type(value: &Value, expected: &str) -> Error {
+    let unexpected = match value {
+        Value::Null => Unexpected::Unit,
+        Value::Bool(b) => Unexpected::Bool(*b),
+        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => Unexpected::Unsigned(u),
+            (_, Some(i), _) => Unexpected::Signed(i),
+            (_, _, f) => Unexpected::Float(f.unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => Unexpected::Str(s),
+        Value::Array(_) => Unexpected::Seq,
+        Value::Object(_) => Unexpected::Map,
+    };
+    Error::Json(de::Error::invalid_type(unexpected, &expected))
+}

@@ -1,0 +1,16 @@
+//! Reading stored records: find the kind and version tag, then decode the data in one pass.
+
+mod decode;
+mod input;
+mod keys;
+mod scan;
+mod seed;
+mod sniff;
+mod source;
+mod tag;
+
+pub use decode::Decode;
+pub use input::{Candidate, Input, Opened};
+pub(crate) use input::{Stamp, decode_error, unknown_version};
+pub use source::Source;
+pub(crate) use source::{DecodeError, decode};

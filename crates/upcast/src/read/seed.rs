@@ -1,0 +1,133 @@
+//! The single pass that reads a record's data into its version's type.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer, StringDeserializer};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::{Map, Value};
+
+use super::keys::{Key, Seen, Text};
+
+/// Reads a whole envelope, deserializing `data` straight into `V` and, when `metadata` is
+/// given, keeping the other fields. The kind and version were read before and are skipped.
+pub(crate) struct EnvelopeSeed<'m, V> {
+    pub(crate) metadata: Option<&'m mut Map<String, Value>>,
+    /// Set when the error came from inside `data`, to tell the caller whom to blame.
+    pub(crate) data_failed: &'m mut bool,
+    pub(crate) marker: PhantomData<V>,
+}
+
+impl<'de, V: Deserialize<'de>> DeserializeSeed<'de> for EnvelopeSeed<'_, V> {
+    type Value = V;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<V, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Visitor<'de> for EnvelopeSeed<'_, V> {
+    type Value = V;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an upcast envelope {\"kind\": ..., \"version\": ..., \"data\": ...}")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<V, A::Error> {
+        let (mut data, mut seen) = (None, Seen::default());
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            seen.first(&key)?;
+            match key {
+                Key::Data => data = Some(self.data(&mut map)?),
+                Key::Other(name) if self.metadata.is_some() => {
+                    let value = map.next_value::<Value>()?;
+                    if let Some(metadata) = self.metadata.as_deref_mut() {
+                        metadata.insert(name.into_owned(), value);
+                    }
+                }
+                Key::Kind | Key::Version | Key::Other(_) => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        data.ok_or_else(|| de::Error::missing_field(Key::DATA))
+    }
+}
+
+impl<V> EnvelopeSeed<'_, V> {
+    fn data<'de, A: MapAccess<'de>>(&mut self, map: &mut A) -> Result<V, A::Error>
+    where
+        V: Deserialize<'de>,
+    {
+        let data = map.next_value::<V>();
+        *self.data_failed = data.is_err();
+        data
+    }
+}
+
+/// Reads an inline record into `V`, hiding the tag field from `V`'s own deserializer (which
+/// may deny unknown fields).
+pub(crate) struct InlineSeed<'f, V> {
+    pub(crate) field: &'f str,
+    pub(crate) marker: PhantomData<V>,
+}
+
+impl<'de, V: Deserialize<'de>> DeserializeSeed<'de> for InlineSeed<'_, V> {
+    type Value = V;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<V, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Visitor<'de> for InlineSeed<'_, V> {
+    type Value = V;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a record: a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V, A::Error> {
+        let without_tag = WithoutTag {
+            map,
+            field: self.field,
+        };
+        V::deserialize(MapAccessDeserializer::new(without_tag))
+    }
+}
+
+/// A map with one key taken out.
+struct WithoutTag<'f, A> {
+    map: A,
+    field: &'f str,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for WithoutTag<'_, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        loop {
+            let Some(Text(key)) = self.map.next_key::<Text<'de>>()? else {
+                return Ok(None);
+            };
+            if key == self.field {
+                self.map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            return match key {
+                std::borrow::Cow::Borrowed(key) => {
+                    seed.deserialize(BorrowedStrDeserializer::new(key))
+                }
+                std::borrow::Cow::Owned(key) => seed.deserialize(StringDeserializer::new(key)),
+            }
+            .map(Some);
+        }
+    }
+
+    fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
+        self.map.next_value_seed(seed)
+    }
+}

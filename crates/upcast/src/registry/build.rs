@@ -1,0 +1,204 @@
+//! Building the lookup tables from registered entries, and every validation rule.
+
+use std::any::TypeId;
+use std::collections::BTreeMap;
+
+use super::entry::{StepEntry, VersionEntry};
+use super::table::{KindTable, Node};
+use crate::{Problem, Version};
+
+/// Builds one table per kind, or returns every problem found.
+pub(crate) fn tables(
+    versions: &[VersionEntry],
+    steps: &[StepEntry],
+) -> Result<BTreeMap<&'static str, KindTable>, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut tables = group_by_kind(versions, &mut problems);
+    for table in tables.values() {
+        check_ranges(table, &mut problems);
+        check_untagged(table, &mut problems);
+    }
+    for step in steps {
+        link_step(&mut tables, step, &mut problems);
+    }
+    for table in tables.values() {
+        check_paths(table, &mut problems);
+    }
+    if problems.is_empty() {
+        Ok(tables)
+    } else {
+        Err(problems)
+    }
+}
+
+fn group_by_kind(
+    versions: &[VersionEntry],
+    problems: &mut Vec<Problem>,
+) -> BTreeMap<&'static str, KindTable> {
+    let mut tables: BTreeMap<&'static str, KindTable> = BTreeMap::new();
+    for entry in versions {
+        let version = match entry.tag.version() {
+            Ok(version) => version,
+            Err(error) => {
+                problems.push(invalid_version(entry, &error));
+                continue;
+            }
+        };
+        let table = tables
+            .entry(entry.kind)
+            .or_insert_with(|| KindTable::new(entry.kind));
+        if table
+            .nodes
+            .iter()
+            .any(|node| (node.entry.type_id)() == (entry.type_id)())
+        {
+            continue;
+        }
+        if let Some(twin) = table.nodes.iter().find(|node| node.version == version) {
+            problems.push(Problem::DuplicateVersion {
+                kind: entry.kind.to_owned(),
+                version,
+                types: [(twin.entry.type_name)(), (entry.type_name)()],
+            });
+            continue;
+        }
+        table.nodes.push(Node {
+            version,
+            entry: *entry,
+            step: None,
+        });
+    }
+    for table in tables.values_mut() {
+        table.nodes.sort_by(|a, b| a.version.cmp(&b.version));
+        table.untagged = table.nodes.iter().position(|node| node.entry.untagged);
+    }
+    tables
+}
+
+fn invalid_version(entry: &VersionEntry, error: &crate::Error) -> Problem {
+    let reason = match error {
+        crate::Error::InvalidVersion { reason, .. } => reason.clone(),
+        other => other.to_string(),
+    };
+    Problem::InvalidVersion {
+        kind: entry.kind.to_owned(),
+        tag: entry.tag.to_string(),
+        type_name: (entry.type_name)(),
+        reason,
+    }
+}
+
+fn check_ranges(table: &KindTable, problems: &mut Vec<Problem>) {
+    for pair in table.nodes.windows(2) {
+        let [older, newer] = pair else { continue };
+        let releases = !older.version.is_prerelease() && !newer.version.is_prerelease();
+        if releases && older.version.same_range(&newer.version) {
+            problems.push(Problem::SharedRange {
+                kind: table.kind.to_owned(),
+                range: newer.version.range_name(),
+                older: (older.version.clone(), (older.entry.type_name)()),
+                newer: (newer.version.clone(), (newer.entry.type_name)()),
+            });
+        }
+    }
+}
+
+fn check_untagged(table: &KindTable, problems: &mut Vec<Problem>) {
+    let untagged: Vec<Version> = table
+        .nodes
+        .iter()
+        .filter(|node| node.entry.untagged)
+        .map(|node| node.version.clone())
+        .collect();
+    if untagged.len() > 1 {
+        problems.push(Problem::SeveralUntagged {
+            kind: table.kind.to_owned(),
+            versions: untagged,
+        });
+    }
+}
+
+fn link_step(
+    tables: &mut BTreeMap<&'static str, KindTable>,
+    step: &StepEntry,
+    problems: &mut Vec<Problem>,
+) {
+    let Some((from_kind, from)) = find(tables, &step.from, false, problems) else {
+        return;
+    };
+    let Some((to_kind, to)) = find(tables, &step.to, true, problems) else {
+        return;
+    };
+    let from_version = tables[from_kind].nodes[from].version.clone();
+    let to_version = tables[to_kind].nodes[to].version.clone();
+    if from_kind != to_kind {
+        problems.push(Problem::KindChange {
+            from: (from_kind.to_owned(), from_version),
+            to: (to_kind.to_owned(), to_version),
+        });
+        return;
+    }
+    let forward = to_version > from_version
+        && (from_version.is_prerelease()
+            || to_version.is_prerelease()
+            || !from_version.same_range(&to_version));
+    if !forward {
+        problems.push(Problem::StepNotForward {
+            kind: from_kind.to_owned(),
+            from: from_version,
+            to: to_version,
+        });
+        return;
+    }
+    let Some(table) = tables.get_mut(from_kind) else {
+        return;
+    };
+    let node = &mut table.nodes[from];
+    match node.step {
+        Some((existing, _)) if existing == to => {}
+        Some((existing, _)) => problems.push(Problem::SeveralSteps {
+            kind: from_kind.to_owned(),
+            version: from_version,
+            targets: vec![table.nodes[existing].version.clone(), to_version],
+        }),
+        None => node.step = Some((to, *step)),
+    }
+}
+
+/// The kind and node index of a step's end, by type.
+fn find(
+    tables: &BTreeMap<&'static str, KindTable>,
+    end: &VersionEntry,
+    is_target: bool,
+    problems: &mut Vec<Problem>,
+) -> Option<(&'static str, usize)> {
+    let type_id: TypeId = (end.type_id)();
+    let found = tables
+        .get(end.kind)
+        .and_then(|table| table.position_of(type_id));
+    if found.is_none() && end.tag.version().is_ok() {
+        problems.push(Problem::UnregisteredStepEnd {
+            kind: end.kind.to_owned(),
+            tag: end.tag.to_string(),
+            type_name: (end.type_name)(),
+            is_target,
+        });
+    }
+    found.map(|index| (end.kind, index))
+}
+
+fn check_paths(table: &KindTable, problems: &mut Vec<Problem>) {
+    let Some(newest) = table.nodes.last() else {
+        return;
+    };
+    for node in table.nodes.iter().filter(|node| node.step.is_none()) {
+        if node.version != newest.version {
+            problems.push(Problem::MissingStep {
+                kind: table.kind.to_owned(),
+                version: node.version.clone(),
+                type_name: (node.entry.type_name)(),
+                newest: newest.version.clone(),
+            });
+        }
+    }
+}

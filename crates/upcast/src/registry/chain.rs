@@ -1,0 +1,89 @@
+//! Running the steps between two versions of a kind.
+
+use std::any::Any;
+
+use super::entry::StepFailure;
+use super::table::KindTable;
+use crate::{Context, Error};
+
+/// Runs the steps from node `from` to node `to`, boxed all the way.
+pub(crate) fn run_boxed(
+    table: &KindTable,
+    from: usize,
+    to: usize,
+    mut value: Box<dyn Any>,
+    cx: &Context<'_>,
+) -> Result<Box<dyn Any>, Error> {
+    let mut at = from;
+    while at != to {
+        let (next, step) = step_from(table, at)?;
+        value = (step.run)(value, cx).map_err(|failure| step_error(table, at, next, failure))?;
+        at = next;
+    }
+    Ok(value)
+}
+
+/// Runs the steps from node `from` to node `to` (with `from != to`); the last step writes
+/// the result straight into a `T`.
+pub(crate) fn run_typed<T: 'static>(
+    table: &KindTable,
+    from: usize,
+    to: usize,
+    mut value: Box<dyn Any>,
+    cx: &Context<'_>,
+) -> Result<T, Error> {
+    let mut at = from;
+    loop {
+        let (next, step) = step_from(table, at)?;
+        if next == to {
+            let mut slot: Option<T> = None;
+            (step.run_into)(value, cx, &mut slot)
+                .map_err(|failure| step_error(table, at, next, failure))?;
+            return slot.ok_or_else(|| step_error(table, at, next, StepFailure::WrongType));
+        }
+        value = (step.run)(value, cx).map_err(|failure| step_error(table, at, next, failure))?;
+        at = next;
+    }
+}
+
+fn step_from(table: &KindTable, at: usize) -> Result<(usize, super::entry::StepEntry), Error> {
+    table
+        .nodes
+        .get(at)
+        .and_then(|node| node.step)
+        .ok_or_else(|| Error::NoPath {
+            kind: table.kind.to_owned(),
+            from: table
+                .nodes
+                .get(at)
+                .map(|node| node.version.clone())
+                .unwrap_or(crate::Version::new(0, 0, 0)),
+            to: table
+                .nodes
+                .last()
+                .map(|node| node.version.clone())
+                .unwrap_or(crate::Version::new(0, 0, 0)),
+            reason: "no step is registered from there",
+        })
+}
+
+fn step_error(table: &KindTable, from: usize, to: usize, failure: StepFailure) -> Error {
+    let version = |index: usize| {
+        table
+            .nodes
+            .get(index)
+            .map_or(crate::Version::new(0, 0, 0), |node| node.version.clone())
+    };
+    let source = match failure {
+        StepFailure::Step(error) => error.into_boxed(),
+        StepFailure::WrongType => {
+            "internal error: the step received a value of another type".into()
+        }
+    };
+    Error::Step {
+        kind: table.kind.to_owned(),
+        from: version(from),
+        to: version(to),
+        source,
+    }
+}

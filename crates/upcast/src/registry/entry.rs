@@ -1,0 +1,124 @@
+//! What registration records of a version and of a step: plain data and function pointers,
+//! built in a `const` context so `inventory` can collect them at link time.
+
+use std::any::{Any, TypeId, type_name};
+
+use serde_json::{Map, Value};
+
+use crate::read::{DecodeError, Source, decode};
+use crate::{Context, Tag, Upcast, UpcastError, Versioned};
+
+/// Decodes one version's data, boxed; fills the metadata when asked.
+type DecodeFn =
+    fn(Source<'_>, Option<&mut Map<String, Value>>) -> Result<Box<dyn Any>, DecodeError>;
+/// Runs one step on a boxed value.
+type RunFn = fn(Box<dyn Any>, &Context<'_>) -> Result<Box<dyn Any>, StepFailure>;
+/// Runs one step into the caller's `&mut Option<Next>`.
+type RunIntoFn = fn(Box<dyn Any>, &Context<'_>, &mut dyn Any) -> Result<(), StepFailure>;
+
+/// A registered version of a record type.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct VersionEntry {
+    pub(crate) kind: &'static str,
+    pub(crate) tag: Tag,
+    pub(crate) untagged: bool,
+    pub(crate) type_id: fn() -> TypeId,
+    pub(crate) type_name: fn() -> &'static str,
+    pub(crate) decode: DecodeFn,
+    pub(crate) encode: fn(&dyn Any) -> Option<Result<Value, serde_json::Error>>,
+    pub(crate) schema: fn() -> schemars::Schema,
+}
+
+impl VersionEntry {
+    /// The entry of `V`.
+    pub const fn of<V: Versioned>() -> Self {
+        VersionEntry {
+            kind: V::KIND,
+            tag: V::VERSION,
+            untagged: V::UNTAGGED,
+            type_id: TypeId::of::<V>,
+            type_name: type_name::<V>,
+            decode: decode_boxed::<V>,
+            encode: encode_any::<V>,
+            schema: schema_of::<V>,
+        }
+    }
+
+    /// The JSON Schema of this version's type.
+    pub fn schema(&self) -> schemars::Schema {
+        (self.schema)()
+    }
+}
+
+inventory::collect!(VersionEntry);
+
+fn decode_boxed<V: Versioned>(
+    source: Source<'_>,
+    metadata: Option<&mut Map<String, Value>>,
+) -> Result<Box<dyn Any>, DecodeError> {
+    decode::<V>(source, metadata).map(|value| Box::new(value) as Box<dyn Any>)
+}
+
+fn encode_any<V: Versioned>(value: &dyn Any) -> Option<Result<Value, serde_json::Error>> {
+    value.downcast_ref::<V>().map(serde_json::to_value)
+}
+
+fn schema_of<V: Versioned>() -> schemars::Schema {
+    schemars::SchemaGenerator::default().into_root_schema_for::<V>()
+}
+
+/// A registered step from one version to the next.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct StepEntry {
+    pub(crate) from: VersionEntry,
+    pub(crate) to: VersionEntry,
+    pub(crate) run: RunFn,
+    pub(crate) run_into: RunIntoFn,
+}
+
+impl StepEntry {
+    /// The entry of the step `S -> S::Next`.
+    pub const fn of<S: Upcast>() -> Self {
+        StepEntry {
+            from: VersionEntry::of::<S>(),
+            to: VersionEntry::of::<S::Next>(),
+            run: run_boxed::<S>,
+            run_into: run_into_slot::<S>,
+        }
+    }
+}
+
+inventory::collect!(StepEntry);
+
+/// Why running a step failed.
+pub(crate) enum StepFailure {
+    Step(UpcastError),
+    /// The value was not of the step's source type: a registry that skipped validation.
+    WrongType,
+}
+
+fn run_boxed<S: Upcast>(
+    value: Box<dyn Any>,
+    cx: &Context<'_>,
+) -> Result<Box<dyn Any>, StepFailure> {
+    let value = value.downcast::<S>().map_err(|_| StepFailure::WrongType)?;
+    let next = value.upcast(cx).map_err(StepFailure::Step)?;
+    Ok(Box::new(next))
+}
+
+/// The last step of a typed read writes into the caller's `Option<S::Next>`, sparing the
+/// allocation of a box the caller would unwrap at once.
+fn run_into_slot<S: Upcast>(
+    value: Box<dyn Any>,
+    cx: &Context<'_>,
+    slot: &mut dyn Any,
+) -> Result<(), StepFailure> {
+    let slot = slot
+        .downcast_mut::<Option<S::Next>>()
+        .ok_or(StepFailure::WrongType)?;
+    let value = value.downcast::<S>().map_err(|_| StepFailure::WrongType)?;
+    *slot = Some(value.upcast(cx).map_err(StepFailure::Step)?);
+    Ok(())
+}

@@ -1,0 +1,311 @@
+//! The registry: every registered version and step, validated, looked up at read time.
+
+mod build;
+mod chain;
+mod entry;
+mod problem;
+mod table;
+
+use std::any::TypeId;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+pub use entry::{StepEntry, VersionEntry};
+pub use problem::Problem;
+use table::KindTable;
+
+use crate::read::{Input, Opened, Source, Stamp, decode_error};
+use crate::{Context, Error, Upcast, Version, Versioned};
+
+/// Every registered version and step, validated so each kind forms one path to its newest
+/// version.
+///
+/// `#[derive(Versioned)]` and `#[upcast::register]` register with `inventory` at link
+/// time; the global registry is built from them once, on first use. A crate that only
+/// defines records is dropped by the linker unless something in the binary uses it: add
+/// `use records as _;` next to `main`.
+///
+/// ```
+/// # use schemars::JsonSchema;
+/// # use serde::{Deserialize, Serialize};
+/// use serde_json::json;
+///
+/// #[derive(Serialize, Deserialize, JsonSchema, upcast::Versioned)]
+/// #[versioned(kind = "doc.registry.note", version = 1)]
+/// struct NoteV1 { text: String }
+///
+/// #[derive(Serialize, Deserialize, JsonSchema, upcast::Versioned)]
+/// #[versioned(kind = "doc.registry.note", version = 2)]
+/// struct Note { text: String, pinned: bool }
+///
+/// #[upcast::register]
+/// impl From<NoteV1> for Note {
+///     fn from(v1: NoteV1) -> Self { Note { text: v1.text, pinned: false } }
+/// }
+///
+/// let old = json!({"kind": "doc.registry.note", "version": 1, "id": 7, "data": {"text": "hi"}});
+/// let current = upcast::Registry::global().upcast_value(old)?;
+/// assert_eq!(current, json!({
+///     "kind": "doc.registry.note", "version": 2, "id": 7,
+///     "data": {"text": "hi", "pinned": false},
+/// }));
+/// # Ok::<(), upcast::Error>(())
+/// ```
+pub struct Registry {
+    kinds: BTreeMap<&'static str, KindTable>,
+}
+
+static GLOBAL: OnceLock<Result<Registry, Vec<Problem>>> = OnceLock::new();
+
+impl Registry {
+    /// The registry of everything registered in this binary.
+    ///
+    /// # Panics
+    ///
+    /// When the registered versions and steps are inconsistent, with the full list of
+    /// problems: that is a bug in the program, not in its input. Use
+    /// [`Registry::try_global`] to get the problems as an error instead.
+    ///
+    /// ```
+    /// let kinds: Vec<&str> = upcast::Registry::global().kinds().collect();
+    /// assert!(kinds.windows(2).all(|pair| pair[0] < pair[1]));
+    /// ```
+    pub fn global() -> &'static Registry {
+        match Registry::try_global() {
+            Ok(registry) => registry,
+            Err(error) => panic!("{error}"),
+        }
+    }
+
+    /// The registry of everything registered in this binary, or every problem with it.
+    ///
+    /// ```
+    /// assert!(upcast::Registry::try_global().is_ok());
+    /// ```
+    pub fn try_global() -> Result<&'static Registry, Error> {
+        let built = GLOBAL.get_or_init(|| {
+            let versions: Vec<VersionEntry> = inventory::iter::<VersionEntry>().copied().collect();
+            let steps: Vec<StepEntry> = inventory::iter::<StepEntry>().copied().collect();
+            build::tables(&versions, &steps).map(|kinds| Registry { kinds })
+        });
+        built
+            .as_ref()
+            .map_err(|problems| Error::InvalidRegistry(problems.clone()))
+    }
+
+    /// Checks everything registered in this binary: duplicate versions, two types in one
+    /// compatible range, steps from or to unregistered versions, two steps from one
+    /// version, steps that do not go forward, versions with no path to the newest.
+    ///
+    /// ```
+    /// // in a test of the crate that defines the records
+    /// upcast::Registry::validate()?;
+    /// # Ok::<(), upcast::Error>(())
+    /// ```
+    pub fn validate() -> Result<(), Error> {
+        Registry::try_global().map(|_| ())
+    }
+
+    /// A builder for a registry of exactly the listed versions and steps, ignoring what is
+    /// registered at link time. For tests, and for tools that hold several registries.
+    ///
+    /// ```
+    /// # use schemars::JsonSchema;
+    /// # use serde::{Deserialize, Serialize};
+    /// use upcast::{Context, Registry, Tag, Upcast, UpcastError, Versioned};
+    ///
+    /// #[derive(Serialize, Deserialize, JsonSchema)]
+    /// struct A;
+    /// impl Versioned for A { const KIND: &'static str = "doc.builder"; const VERSION: Tag = Tag::Number(1); }
+    ///
+    /// #[derive(Serialize, Deserialize, JsonSchema)]
+    /// struct B;
+    /// impl Versioned for B { const KIND: &'static str = "doc.builder"; const VERSION: Tag = Tag::Number(2); }
+    ///
+    /// impl Upcast for A {
+    ///     type Next = B;
+    ///     fn upcast(self, _: &Context) -> Result<B, UpcastError> { Ok(B) }
+    /// }
+    ///
+    /// assert!(Registry::builder().version::<A>().version::<B>().step::<A>().build().is_ok());
+    /// let missing_step = Registry::builder().version::<A>().version::<B>().build();
+    /// assert!(missing_step.is_err());
+    /// ```
+    pub fn builder() -> RegistryBuilder {
+        RegistryBuilder {
+            versions: Vec::new(),
+            steps: Vec::new(),
+        }
+    }
+
+    /// The registered kinds, in order.
+    ///
+    /// ```
+    /// for kind in upcast::Registry::global().kinds() {
+    ///     assert!(!kind.is_empty());
+    /// }
+    /// ```
+    pub fn kinds(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.kinds.keys().copied()
+    }
+
+    /// The registered versions of `kind`, oldest first; empty for an unknown kind.
+    ///
+    /// ```
+    /// assert!(upcast::Registry::global().versions("no.such.kind").is_empty());
+    /// ```
+    pub fn versions(&self, kind: &str) -> Vec<Version> {
+        self.kinds
+            .get(kind)
+            .map(KindTable::versions)
+            .unwrap_or_default()
+    }
+
+    /// Upcasts an envelope of any registered kind to the kind's newest version. The other
+    /// envelope fields (ids, timestamps) are kept; steps see them as metadata.
+    ///
+    /// See the example on [`Registry`].
+    pub fn upcast_value(&self, value: Value) -> Result<Value, Error> {
+        let record = Input::envelope_value(value).open(None)?;
+        let table = self.table(&record.kind)?;
+        let (origin, stored) = table.resolve(&record)?;
+        let newest = table.nodes.len().saturating_sub(1);
+        let Some(target) = table.nodes.get(newest) else {
+            return Err(self.unknown_kind(&record.kind));
+        };
+        let exact = matches!(&record.stamp, Stamp::Tag(tag) if tag.is(target.entry.tag));
+        let Opened {
+            kind,
+            stamp,
+            source,
+            mut metadata,
+        } = record;
+        let data = match source {
+            Source::Value(data) if exact => data,
+            source => {
+                let origin_entry = table.nodes.get(origin).map(|node| node.entry);
+                let Some(origin_entry) = origin_entry else {
+                    return Err(self.unknown_kind(&kind));
+                };
+                let value = (origin_entry.decode)(source, None)
+                    .map_err(|error| decode_error(&kind, &stamp, origin_entry.tag, error))?;
+                let cx = Context::new(table.kind, &stored)
+                    .with_metadata(&metadata)
+                    .untagged(matches!(stamp, Stamp::Untagged));
+                let value = chain::run_boxed(table, origin, newest, value, &cx)?;
+                let encoded = (target.entry.encode)(&*value).ok_or_else(|| {
+                    Error::Json(serde::de::Error::custom(
+                        "internal error: upcast to another type",
+                    ))
+                })?;
+                encoded.map_err(Error::Json)?
+            }
+        };
+        metadata.insert("kind".to_owned(), Value::String(kind.into_owned()));
+        metadata.insert(
+            "version".to_owned(),
+            serde_json::to_value(target.entry.tag).map_err(Error::Json)?,
+        );
+        metadata.insert("data".to_owned(), data);
+        Ok(Value::Object(metadata))
+    }
+
+    /// Reads an opened record into `T`, running the steps from its stored version.
+    pub(crate) fn read_into<T: Versioned>(&self, record: Opened<'_>) -> Result<T, Error> {
+        let unregistered = || Error::Unregistered {
+            kind: T::KIND.to_owned(),
+            version: T::VERSION.to_string(),
+            type_name: std::any::type_name::<T>(),
+        };
+        let table = self.kinds.get(T::KIND).ok_or_else(unregistered)?;
+        let target = table
+            .position_of(TypeId::of::<T>())
+            .ok_or_else(unregistered)?;
+        let (origin, stored) = table.resolve(&record)?;
+        if origin == target {
+            return record.decode::<T>();
+        }
+        if !table.leads_to(origin, target) {
+            return Err(no_path(table, &stored, target, origin > target));
+        }
+        let Opened {
+            kind,
+            stamp,
+            source,
+            mut metadata,
+        } = record;
+        let origin_entry = table
+            .nodes
+            .get(origin)
+            .map(|node| node.entry)
+            .ok_or_else(unregistered)?;
+        let value = (origin_entry.decode)(source, Some(&mut metadata))
+            .map_err(|error| decode_error(&kind, &stamp, origin_entry.tag, error))?;
+        let cx = Context::new(table.kind, &stored)
+            .with_metadata(&metadata)
+            .untagged(matches!(stamp, Stamp::Untagged));
+        chain::run_typed::<T>(table, origin, target, value, &cx)
+    }
+
+    fn table(&self, kind: &str) -> Result<&KindTable, Error> {
+        self.kinds.get(kind).ok_or_else(|| self.unknown_kind(kind))
+    }
+
+    fn unknown_kind(&self, kind: &str) -> Error {
+        Error::UnknownKind {
+            kind: kind.to_owned(),
+            known: self.kinds.keys().map(|known| (*known).to_owned()).collect(),
+        }
+    }
+}
+
+fn no_path(table: &KindTable, stored: &Version, target: usize, backwards: bool) -> Error {
+    Error::NoPath {
+        kind: table.kind.to_owned(),
+        from: stored.clone(),
+        to: table
+            .nodes
+            .get(target)
+            .map_or_else(|| Version::new(0, 0, 0), |node| node.version.clone()),
+        reason: if backwards {
+            "the record is newer than the requested type, and steps only go forward"
+        } else {
+            "the steps from the stored version skip the requested type's version"
+        },
+    }
+}
+
+/// Builds a [`Registry`] of exactly the listed versions and steps. See [`Registry::builder`].
+pub struct RegistryBuilder {
+    versions: Vec<VersionEntry>,
+    steps: Vec<StepEntry>,
+}
+
+impl RegistryBuilder {
+    /// Adds the version `V`.
+    ///
+    /// See [`Registry::builder`].
+    pub fn version<V: Versioned>(mut self) -> Self {
+        self.versions.push(VersionEntry::of::<V>());
+        self
+    }
+
+    /// Adds the step `S -> S::Next` (not the versions themselves).
+    ///
+    /// See [`Registry::builder`].
+    pub fn step<S: Upcast>(mut self) -> Self {
+        self.steps.push(StepEntry::of::<S>());
+        self
+    }
+
+    /// Validates and builds the registry; the error lists every problem.
+    ///
+    /// See [`Registry::builder`].
+    pub fn build(self) -> Result<Registry, Error> {
+        build::tables(&self.versions, &self.steps)
+            .map(|kinds| Registry { kinds })
+            .map_err(Error::InvalidRegistry)
+    }
+}

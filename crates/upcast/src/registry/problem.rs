@@ -1,0 +1,209 @@
+//! What can be wrong with a set of registered versions and steps.
+
+use std::fmt;
+
+use crate::Version;
+
+/// One reason the registered versions and steps of a kind do not form one path to its
+/// newest version. [`Registry::validate`](crate::Registry::validate) returns all of them in
+/// [`Error::InvalidRegistry`](crate::Error::InvalidRegistry); each says how to fix itself.
+///
+/// ```
+/// use upcast::{Problem, Version};
+///
+/// let problem = Problem::MissingStep {
+///     kind: "user".into(),
+///     version: Version::new(1, 0, 0),
+///     type_name: "records::UserV1",
+///     newest: Version::new(3, 1, 0),
+/// };
+/// assert!(problem.to_string().starts_with("no upcast step registered from `user` 1.0.0"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Problem {
+    /// A type declares a version tag that does not parse.
+    InvalidVersion {
+        /// The declared kind.
+        kind: String,
+        /// The declared tag.
+        tag: String,
+        /// The type.
+        type_name: &'static str,
+        /// What the parser objected to.
+        reason: String,
+    },
+    /// Two types declare the same kind and version.
+    DuplicateVersion {
+        /// The kind.
+        kind: String,
+        /// The version both declare.
+        version: Version,
+        /// The two types.
+        types: [&'static str; 2],
+    },
+    /// Two types declare versions in one compatible range (such as 3.0.0 and 3.1.0).
+    SharedRange {
+        /// The kind.
+        kind: String,
+        /// The range, in Cargo's notation (`^3`).
+        range: String,
+        /// The older version and its type.
+        older: (Version, &'static str),
+        /// The newer version and its type.
+        newer: (Version, &'static str),
+    },
+    /// More than one version of a kind reads untagged records.
+    SeveralUntagged {
+        /// The kind.
+        kind: String,
+        /// The versions that say `untagged`.
+        versions: Vec<Version>,
+    },
+    /// A step starts or ends at a type that is not a registered version.
+    UnregisteredStepEnd {
+        /// The kind the type declares.
+        kind: String,
+        /// The version the type declares.
+        tag: String,
+        /// The type.
+        type_name: &'static str,
+        /// Whether the type is the step's target (else its source).
+        is_target: bool,
+    },
+    /// A step goes from one kind to another.
+    KindChange {
+        /// The source's kind and version.
+        from: (String, Version),
+        /// The target's kind and version.
+        to: (String, Version),
+    },
+    /// A version has more than one step.
+    SeveralSteps {
+        /// The kind.
+        kind: String,
+        /// The version with several steps.
+        version: Version,
+        /// Where they go.
+        targets: Vec<Version>,
+    },
+    /// A step goes to an older version or stays within one compatible range.
+    StepNotForward {
+        /// The kind.
+        kind: String,
+        /// The step's source.
+        from: Version,
+        /// The step's target.
+        to: Version,
+    },
+    /// A version other than the newest has no step, hence no path to the newest.
+    MissingStep {
+        /// The kind.
+        kind: String,
+        /// The version with no step.
+        version: Version,
+        /// Its type.
+        type_name: &'static str,
+        /// The newest version of the kind.
+        newest: Version,
+    },
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::InvalidVersion {
+                kind,
+                tag,
+                type_name,
+                reason,
+            } => write!(
+                f,
+                "`{type_name}` declares `{kind}` version `{tag}`, which is not a version \
+                 ({reason}); declare a version like `2`, `2.1` or `2.1.0`"
+            ),
+            Problem::DuplicateVersion {
+                kind,
+                version,
+                types: [a, b],
+            } => write!(
+                f,
+                "`{kind}` {version} is declared by `{a}` and by `{b}`; keep one type per version"
+            ),
+            Problem::SharedRange {
+                kind,
+                range,
+                older,
+                newer,
+            } => write!(
+                f,
+                "`{kind}` {} (`{}`) and {} (`{}`) fall in one compatible range `{range}`: a \
+                 minor or patch version reuses the type; delete `{}` and let `{}` read {} data",
+                older.0, older.1, newer.0, newer.1, older.1, newer.1, older.0
+            ),
+            Problem::SeveralUntagged { kind, versions } => write!(
+                f,
+                "`{kind}` has {} untagged versions ({}); mark only the version of the records \
+                 written before versioning",
+                versions.len(),
+                joined(versions)
+            ),
+            Problem::UnregisteredStepEnd {
+                kind,
+                tag,
+                type_name,
+                is_target,
+            } => write!(
+                f,
+                "a step {} `{type_name}` (`{kind}` {tag}), which is not a registered version; \
+                 derive upcast::Versioned on it",
+                if *is_target { "goes to" } else { "starts from" }
+            ),
+            Problem::KindChange { from, to } => write!(
+                f,
+                "the step from `{}` {} to `{}` {} changes the kind; a step stays within one kind",
+                from.0, from.1, to.0, to.1
+            ),
+            Problem::SeveralSteps {
+                kind,
+                version,
+                targets,
+            } => write!(
+                f,
+                "`{kind}` {version} has {} steps (to {}); keep one step from each version",
+                targets.len(),
+                joined(targets)
+            ),
+            Problem::StepNotForward { kind, from, to } => write!(
+                f,
+                "the step from `{kind}` {from} to {to} does not go forward to a newer \
+                 compatible range; a step joins one range to a later one"
+            ),
+            Problem::MissingStep {
+                kind,
+                version,
+                type_name,
+                newest,
+            } => write!(
+                f,
+                "no upcast step registered from `{kind}` {version}, so it has no path to the \
+                 newest version {newest}; add #[upcast::register] impl From<{}> for \
+                 <the next version's type>",
+                short_name(type_name)
+            ),
+        }
+    }
+}
+
+fn joined(versions: &[Version]) -> String {
+    versions
+        .iter()
+        .map(Version::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `crate::records::UserV1` -> `UserV1`, for code the user pastes.
+fn short_name(type_name: &str) -> &str {
+    type_name.rsplit("::").next().unwrap_or(type_name)
+}
