@@ -1,1 +1,17 @@
-//! demo
+//! An online store's records with real histories, for the upcast demo, tests and benches.
+//!
+//! - [`customer`]: five major versions in envelopes, with a rename, a split, a change of
+//!   type, new nested structures and a fallible step that reads envelope metadata;
+//! - [`product`]: minor versions only, one type reads them all;
+//! - [`order`]: the inline layout, with untagged legacy records and a `TryFrom` step.
+//!
+//! [`dataset`] generates the bundled legacy data; [`demo`] reads it.
+//!
+//! A binary that links these records but names none of them must keep the crate:
+//! `use upcast_demo as _;`.
+
+pub mod customer;
+pub mod dataset;
+pub mod demo;
+pub mod order;
+pub mod product;

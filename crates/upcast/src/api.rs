@@ -6,7 +6,7 @@ use std::io;
 use serde_json::Value;
 
 use crate::read::Input;
-use crate::{Decode, Error, Layout, Version, Versioned};
+use crate::{Decode, Error, Header, Layout, Version, Versioned};
 
 /// Reads an envelope of any registered version as `T`.
 ///
@@ -76,6 +76,17 @@ pub fn from_reader<T: Decode, R: io::Read>(reader: R) -> Result<T, Error> {
 /// ```
 pub fn from_value<T: Decode>(value: Value) -> Result<T, Error> {
     Layout::envelope().from_value(value)
+}
+
+/// The kind and version tag of an envelope, without decoding its data. See [`Header`].
+///
+/// ```
+/// let header = upcast::header(br#"{"kind":"user","version":3,"data":{}}"#)?;
+/// assert_eq!((header.kind(), header.tag()), (Some("user"), Some("3")));
+/// # Ok::<(), upcast::Error>(())
+/// ```
+pub fn header(bytes: &[u8]) -> Result<Header, Error> {
+    Layout::envelope().header(bytes)
 }
 
 /// Writes `value` in an envelope with its kind and version tag.

@@ -6,7 +6,7 @@ use std::io;
 use serde_json::Value;
 
 use crate::read::Input;
-use crate::{Decode, Error, Versioned, write};
+use crate::{Decode, Error, Header, Versioned, write};
 
 /// Where a record's version tag is stored.
 ///
@@ -127,6 +127,13 @@ impl Layout {
             Some(field) => Input::inline_value(field, value),
             None => Input::envelope_value(value),
         })
+    }
+
+    /// The kind and version tag of a stored record, without decoding its data.
+    ///
+    /// See [`Header`].
+    pub fn header(&self, bytes: &[u8]) -> Result<Header, Error> {
+        self.input(bytes).header()
     }
 
     /// Writes `value` with its version tag.

@@ -96,12 +96,12 @@ pub mod __private;
 pub use any_version::AnyVersion;
 pub use api::{
     from_reader, from_reader_at, from_slice, from_slice_at, from_str, from_str_at, from_value,
-    from_value_at, to_string, to_value, to_vec, to_writer,
+    from_value_at, header, to_string, to_value, to_vec, to_writer,
 };
 pub use context::Context;
 pub use error::Error;
 pub use layout::Layout;
-pub use read::Decode;
+pub use read::{Decode, Header};
 pub use registry::{Problem, Registry, RegistryBuilder};
 pub use upcast_error::UpcastError;
 pub use version::{Tag, Version};

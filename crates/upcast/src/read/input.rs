@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use serde::de::{self, Deserialize, Unexpected};
 use serde_json::{Map, Value};
 
+use super::header::Header;
 use super::keys::Key;
 use super::source::{DecodeError, Source, decode};
 use super::tag::StoredTag;
@@ -75,55 +76,73 @@ impl<'a> Input<'a> {
     /// Finds the kind and version tag. `kind` is the kind being read, if a type was named;
     /// the inline and external layouts store no kind and take it from there.
     pub fn open(self, kind: Option<&'a str>) -> Result<Opened<'a>, Error> {
-        let opened = match (self.shape, self.body) {
-            (Shape::Envelope, Body::Bytes(bytes)) => open_envelope(bytes)?,
-            (Shape::Envelope, Body::Value(value)) => open_envelope_value(value)?,
-            (shape, body) => {
-                let kind = Cow::Borrowed(kind.ok_or_else(|| missing_kind(&shape))?);
-                let (stamp, source) = match (shape, body) {
-                    (Shape::Inline(field), Body::Bytes(bytes)) => open_inline(field, bytes)?,
-                    (Shape::Inline(field), Body::Value(value)) => open_inline_value(field, value)?,
-                    (Shape::External(version), Body::Bytes(bytes)) => {
-                        (Stamp::Known(version), Source::Bare(bytes))
-                    }
-                    (Shape::External(version), Body::Value(value)) => {
-                        (Stamp::Known(version), Source::Value(value))
-                    }
-                    (Shape::Envelope, _) => unreachable_envelope()?,
-                };
-                Opened {
-                    kind,
-                    stamp,
-                    source,
-                    metadata: Map::new(),
-                }
+        let layout = self.layout_name();
+        let located = self.locate()?;
+        let kind = match (located.kind, kind) {
+            (Some(found), Some(expected)) if found != expected => {
+                return Err(Error::KindMismatch {
+                    expected: expected.to_owned(),
+                    found: found.into_owned(),
+                });
+            }
+            (Some(found), _) => found,
+            (None, Some(expected)) => Cow::Borrowed(expected),
+            (None, None) => {
+                return Err(Error::Json(de::Error::custom(format_args!(
+                    "the {layout} layout stores no kind: name the type to read"
+                ))));
             }
         };
-        match kind {
-            Some(expected) if expected != opened.kind => Err(Error::KindMismatch {
-                expected: expected.to_owned(),
-                found: opened.kind.into_owned(),
-            }),
-            _ => Ok(opened),
+        Ok(Opened {
+            kind,
+            stamp: located.stamp,
+            source: located.source,
+            metadata: located.metadata,
+        })
+    }
+
+    /// The kind and version tag, without decoding the data.
+    pub(crate) fn header(self) -> Result<Header, Error> {
+        let located = self.locate()?;
+        Header::new(located.kind.map(Cow::into_owned), &located.stamp)
+    }
+
+    fn layout_name(&self) -> &'static str {
+        match self.shape {
+            Shape::Envelope => "envelope",
+            Shape::Inline(_) => "inline",
+            Shape::External(_) => "external",
         }
+    }
+
+    fn locate(self) -> Result<Located<'a>, Error> {
+        let (stamp, source) = match (self.shape, self.body) {
+            (Shape::Envelope, Body::Bytes(bytes)) => return locate_envelope(bytes),
+            (Shape::Envelope, Body::Value(value)) => return locate_envelope_value(value),
+            (Shape::Inline(field), Body::Bytes(bytes)) => locate_inline(field, bytes)?,
+            (Shape::Inline(field), Body::Value(value)) => locate_inline_value(field, value)?,
+            (Shape::External(version), Body::Bytes(bytes)) => {
+                (Stamp::Known(version), Source::Bare(bytes))
+            }
+            (Shape::External(version), Body::Value(value)) => {
+                (Stamp::Known(version), Source::Value(value))
+            }
+        };
+        Ok(Located {
+            kind: None,
+            stamp,
+            source,
+            metadata: Map::new(),
+        })
     }
 }
 
-fn missing_kind(shape: &Shape<'_>) -> Error {
-    let layout = match shape {
-        Shape::Inline(_) => "inline",
-        _ => "external",
-    };
-    Error::Json(de::Error::custom(format_args!(
-        "the {layout} layout stores no kind: name the type to read"
-    )))
-}
-
-// The envelope arm is matched first; this keeps the inner match exhaustive without a panic.
-fn unreachable_envelope<T>() -> Result<T, Error> {
-    Err(Error::Json(de::Error::custom(
-        "internal error: envelope opened as a bare record",
-    )))
+/// What the layout says of a record: the kind only envelopes store.
+struct Located<'a> {
+    kind: Option<Cow<'a, str>>,
+    stamp: Stamp<'a>,
+    source: Source<'a>,
+    metadata: Map<String, Value>,
 }
 
 /// A record whose kind and version tag are known and whose data is still undecoded.
@@ -281,20 +300,20 @@ pub(crate) fn decode_error(
     }
 }
 
-fn open_envelope(bytes: &[u8]) -> Result<Opened<'_>, Error> {
+fn locate_envelope(bytes: &[u8]) -> Result<Located<'_>, Error> {
     let header = match sniff::envelope(bytes) {
         Some(header) => header,
         None => scan::envelope(bytes).map_err(Error::Json)?,
     };
-    Ok(Opened {
-        kind: header.kind,
+    Ok(Located {
+        kind: Some(header.kind),
         stamp: header.tag.map_or(Stamp::Untagged, Stamp::Tag),
         source: Source::Envelope(bytes),
         metadata: Map::new(),
     })
 }
 
-fn open_envelope_value(value: Value) -> Result<Opened<'static>, Error> {
+fn locate_envelope_value(value: Value) -> Result<Located<'static>, Error> {
     let mut fields = into_object(value, "an upcast envelope")?;
     let kind = match fields.remove(Key::KIND) {
         Some(Value::String(kind)) => kind,
@@ -308,15 +327,15 @@ fn open_envelope_value(value: Value) -> Result<Opened<'static>, Error> {
     let data = fields
         .remove(Key::DATA)
         .ok_or_else(|| Error::Json(de::Error::missing_field(Key::DATA)))?;
-    Ok(Opened {
-        kind: Cow::Owned(kind),
+    Ok(Located {
+        kind: Some(Cow::Owned(kind)),
         stamp,
         source: Source::Value(data),
         metadata: fields,
     })
 }
 
-fn open_inline<'a>(field: &'a str, bytes: &'a [u8]) -> Result<(Stamp<'a>, Source<'a>), Error> {
+fn locate_inline<'a>(field: &'a str, bytes: &'a [u8]) -> Result<(Stamp<'a>, Source<'a>), Error> {
     let tag = match sniff::inline_tag(bytes, field) {
         Some(tag) => Some(tag),
         None => scan::inline_tag(bytes, field).map_err(Error::Json)?,
@@ -327,7 +346,7 @@ fn open_inline<'a>(field: &'a str, bytes: &'a [u8]) -> Result<(Stamp<'a>, Source
     ))
 }
 
-fn open_inline_value(
+fn locate_inline_value(
     field: &str,
     value: Value,
 ) -> Result<(Stamp<'static>, Source<'static>), Error> {

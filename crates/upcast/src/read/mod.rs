@@ -1,6 +1,7 @@
 //! Reading stored records: find the kind and version tag, then decode the data in one pass.
 
 mod decode;
+mod header;
 mod input;
 mod keys;
 mod scan;
@@ -10,6 +11,7 @@ mod source;
 mod tag;
 
 pub use decode::Decode;
+pub use header::Header;
 pub use input::{Candidate, Input, Opened};
 pub(crate) use input::{Stamp, decode_error, unknown_version};
 pub use source::Source;

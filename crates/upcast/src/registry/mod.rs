@@ -16,7 +16,7 @@ pub use entry::{StepEntry, VersionEntry};
 pub use problem::Problem;
 use table::KindTable;
 
-use crate::read::{Input, Opened, Source, Stamp, decode_error};
+use crate::read::{Input, Opened, Source, Stamp, decode_error, unknown_version};
 use crate::{Context, Error, Upcast, Version, Versioned};
 
 /// Every registered version and step, validated so each kind forms one path to its newest
@@ -161,6 +161,46 @@ impl Registry {
             .get(kind)
             .map(KindTable::versions)
             .unwrap_or_default()
+    }
+
+    /// The versions a record of `kind` stored at `stored` passes through on its way to the
+    /// newest version, starting with the version whose type reads it (`stored` itself, or
+    /// the release of its compatible range). `None` stands for an untagged record. The
+    /// number of steps it still needs is one less than the length.
+    ///
+    /// ```
+    /// # use schemars::JsonSchema;
+    /// # use serde::{Deserialize, Serialize};
+    /// # #[derive(Serialize, Deserialize, JsonSchema, upcast::Versioned)]
+    /// # #[versioned(kind = "doc.path.note", version = 1, untagged)]
+    /// # struct NoteV1 { text: String }
+    /// # #[derive(Serialize, Deserialize, JsonSchema, upcast::Versioned)]
+    /// # #[versioned(kind = "doc.path.note", version = "2.1")]
+    /// # struct Note { text: String }
+    /// # #[upcast::register]
+    /// # impl From<NoteV1> for Note { fn from(v1: NoteV1) -> Self { Note { text: v1.text } } }
+    /// use upcast::{Registry, Version};
+    ///
+    /// let registry = Registry::global();
+    /// let path = registry.path("doc.path.note", None)?;
+    /// assert_eq!(path, [Version::new(1, 0, 0), Version::new(2, 1, 0)]);
+    /// assert_eq!(registry.path("doc.path.note", Some(&"2.0".parse()?))?.len(), 1);
+    /// assert!(registry.path("doc.path.note", Some(&Version::new(9, 0, 0))).is_err());
+    /// # Ok::<(), upcast::Error>(())
+    /// ```
+    pub fn path(&self, kind: &str, stored: Option<&Version>) -> Result<Vec<Version>, Error> {
+        let table = self.table(kind)?;
+        let from = match stored {
+            Some(version) => table.reading(version).ok_or_else(|| {
+                let stamp = Stamp::Known(version);
+                unknown_version(table.kind, &stamp, version.clone(), table.versions())
+            })?,
+            None => table.untagged.ok_or_else(|| Error::MissingVersion {
+                kind: table.kind.to_owned(),
+                field: "version".to_owned(),
+            })?,
+        };
+        Ok(table.path_from(from))
     }
 
     /// Upcasts an envelope of any registered kind to the kind's newest version. The other

@@ -70,6 +70,24 @@ impl KindTable {
         }
     }
 
+    /// The node whose type reads data stored at `stored`.
+    pub(crate) fn reading(&self, stored: &Version) -> Option<usize> {
+        self.nodes
+            .iter()
+            .position(|node| node.version.reads(stored))
+    }
+
+    /// The versions from node `from` to the newest, following the steps.
+    pub(crate) fn path_from(&self, from: usize) -> Vec<Version> {
+        let mut path = Vec::new();
+        let mut at = Some(from);
+        while let Some(node) = at.and_then(|index| self.nodes.get(index)) {
+            path.push(node.version.clone());
+            at = node.step.map(|(next, _)| next);
+        }
+        path
+    }
+
     pub(crate) fn versions(&self) -> Vec<Version> {
         self.nodes.iter().map(|node| node.version.clone()).collect()
     }
