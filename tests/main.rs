@@ -1,1 +1,12 @@
 //! Cross-crate integration tests: one binary, a module per area.
+
+mod any_version;
+mod demo;
+mod errors;
+mod fixtures;
+mod layouts;
+mod properties;
+mod ranges;
+mod registry;
+mod steps;
+mod ui;

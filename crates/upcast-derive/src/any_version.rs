@@ -71,7 +71,9 @@ fn decode_impl(name: &Ident, variants: &[Variant<'_>]) -> TokenStream {
     let p = quote!(::upcast::__private);
     let types: Vec<&Type> = variants.iter().map(|v| v.ty).collect();
     let first = types[0];
-    let kind_message = format!("the variants of `{name}` must all have the same `kind`");
+    let kind_message = format!(
+        "the variants of `{name}` must all have the same `kind`: list the versions of one kind"
+    );
     let arms = variants.iter().enumerate().map(|(index, Variant { ident, ty })| {
         quote!(#p::Result::Ok(::core::option::Option::Some(#index)) => record.decode::<#ty>().map(#name::#ident),)
     });

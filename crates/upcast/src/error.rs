@@ -45,7 +45,7 @@ pub enum Error {
     },
 
     /// The envelope names a kind no registered type has.
-    #[error("unknown kind `{kind}`, expected one of {}", backticked(.known))]
+    #[error("unknown kind `{kind}`, expected {}", backticked(.known))]
     UnknownKind {
         /// The stored kind.
         kind: String,
@@ -78,7 +78,7 @@ pub enum Error {
     },
 
     /// The stored version is older than the newest but no registered type reads it.
-    #[error("unknown version `{version}` of `{kind}`, expected one of {}", backticked(.known))]
+    #[error("unknown version `{version}` of `{kind}`, expected {}", backticked(.known))]
     UnknownVersion {
         /// The stored kind.
         kind: String,
@@ -208,9 +208,9 @@ impl Error {
 fn backticked<T: fmt::Display>(items: &[T]) -> String {
     let names: Vec<String> = items.iter().map(|item| format!("`{item}`")).collect();
     match names.as_slice() {
-        [] => "none (nothing is registered)".to_owned(),
+        [] => "nothing: none is registered".to_owned(),
         [only] => only.clone(),
-        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+        [init @ .., last] => format!("one of {} or {last}", init.join(", ")),
     }
 }
 

@@ -29,6 +29,11 @@ use crate::{Context, Tag, UpcastError};
 ///
 /// Implementing it by hand registers nothing: such a type is only known to registries
 /// built with [`Registry::builder`](crate::Registry::builder).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a versioned record type",
+    label = "not `upcast::Versioned`",
+    note = "derive it: #[derive(upcast::Versioned)] #[versioned(kind = \"...\", version = 1)]"
+)]
 pub trait Versioned: Serialize + DeserializeOwned + JsonSchema + 'static {
     /// The stable name of the record type as stored, such as `"user"` or `"order.placed"`.
     const KIND: &'static str;
@@ -73,6 +78,12 @@ pub trait Versioned: Serialize + DeserializeOwned + JsonSchema + 'static {
 /// assert!(PriceV1 { amount: "twelve".into() }.upcast(&cx).is_err());
 /// # Ok::<(), UpcastError>(())
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "no upcast step from `{Self}`",
+    label = "no step registered from this version",
+    note = "register one: #[upcast::register] impl From<{Self}> for <the next version's type>",
+    note = "an AnyVersion enum lists its versions oldest first, the current one last"
+)]
 pub trait Upcast: Versioned {
     /// The version this step produces.
     type Next: Versioned;

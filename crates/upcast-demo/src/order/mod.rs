@@ -117,3 +117,14 @@ pub enum Status {
     /// Cancelled.
     Cancelled,
 }
+
+/// Reads an order stored in any version, in the versioned-schema mode.
+#[derive(Debug, upcast::AnyVersion)]
+pub enum AnyOrder {
+    /// An untagged legacy row.
+    V1(OrderV1),
+    /// Stored as version 2.
+    V2(OrderV2),
+    /// Stored as version 3.
+    V3(Order),
+}

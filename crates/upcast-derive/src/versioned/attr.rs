@@ -26,6 +26,8 @@ struct Found {
     version: Option<Declared>,
     untagged: Option<Span>,
     attribute: Option<Span>,
+    /// Keys given, valid or not: an invalid value is reported once, not also as missing.
+    seen: Vec<String>,
 }
 
 pub(crate) fn parse(input: &DeriveInput, errors: &mut Errors) -> Option<Attrs> {
@@ -54,13 +56,14 @@ pub(crate) fn parse(input: &DeriveInput, errors: &mut Errors) -> Option<Attrs> {
         );
         return None;
     };
-    if found.kind.is_none() {
+    let seen = |key: &str| found.seen.iter().any(|seen| seen == key);
+    if !seen("kind") {
         errors.at(
             attribute,
             "missing `kind`: use #[versioned(kind = \"...\")] to name the stored kind",
         );
     }
-    if found.version.is_none() {
+    if !seen("version") {
         errors.at(
             attribute,
             "missing `version`: use #[versioned(version = 1)] or #[versioned(version = \"1.2.0\")]",
@@ -79,9 +82,7 @@ fn one_entry(meta: &ParseNestedMeta<'_>, found: &mut Found, errors: &mut Errors)
         return;
     };
     let duplicate = match name.as_str() {
-        "kind" => found.kind.is_some(),
-        "version" => found.version.is_some(),
-        "untagged" => found.untagged.is_some(),
+        "kind" | "version" | "untagged" => found.seen.contains(&name),
         _ => {
             errors.at(
                 &meta.path,
@@ -99,6 +100,7 @@ fn one_entry(meta: &ParseNestedMeta<'_>, found: &mut Found, errors: &mut Errors)
         skip_value(meta);
         return;
     }
+    found.seen.push(name.clone());
     let result = match name.as_str() {
         "kind" => kind(meta).map(|kind| found.kind = Some(kind)),
         "version" => declared(meta).map(|version| found.version = Some(version)),
@@ -151,7 +153,9 @@ fn declared(meta: &ParseNestedMeta<'_>) -> syn::Result<Declared> {
 
 fn untagged(meta: &ParseNestedMeta<'_>) -> syn::Result<Span> {
     if meta.input.peek(syn::Token![=]) {
-        return Err(meta.error("`untagged` takes no value: write #[versioned(untagged)]"));
+        let error = meta.error("`untagged` takes no value: write #[versioned(untagged)]");
+        skip_value(meta);
+        return Err(error);
     }
     Ok(meta.path.segments[0].ident.span())
 }

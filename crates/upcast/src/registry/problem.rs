@@ -78,15 +78,6 @@ pub enum Problem {
         /// The target's kind and version.
         to: (String, Version),
     },
-    /// A version has more than one step.
-    SeveralSteps {
-        /// The kind.
-        kind: String,
-        /// The version with several steps.
-        version: Version,
-        /// Where they go.
-        targets: Vec<Version>,
-    },
     /// A step goes to an older version or stays within one compatible range.
     StepNotForward {
         /// The kind.
@@ -163,16 +154,6 @@ impl fmt::Display for Problem {
                 f,
                 "the step from `{}` {} to `{}` {} changes the kind; a step stays within one kind",
                 from.0, from.1, to.0, to.1
-            ),
-            Problem::SeveralSteps {
-                kind,
-                version,
-                targets,
-            } => write!(
-                f,
-                "`{kind}` {version} has {} steps (to {}); keep one step from each version",
-                targets.len(),
-                joined(targets)
             ),
             Problem::StepNotForward { kind, from, to } => write!(
                 f,
