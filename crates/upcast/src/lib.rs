@@ -109,3 +109,8 @@ pub use versioned::{Upcast, Versioned};
 
 #[cfg(feature = "derive")]
 pub use upcast_derive::{AnyVersion, Versioned, register};
+
+/// The README's example, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
