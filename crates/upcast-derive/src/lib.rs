@@ -2,6 +2,8 @@
 //! `#[derive(AnyVersion)]` and `#[upcast::register]`. Depend on `upcast`, which re-exports
 //! them; the code they generate names only `::upcast::__private`.
 
+#![warn(missing_docs)]
+
 mod any_version;
 mod errors;
 mod register;

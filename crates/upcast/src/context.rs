@@ -1,10 +1,12 @@
 //! What a step can see of the read it is part of.
 
+use std::cell::OnceCell;
 use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
 use crate::Version;
+use crate::read::envelope_metadata;
 
 /// The read a step is part of: the record's kind, the version it was stored with, and the
 /// envelope's extra fields (ids, timestamps) as metadata.
@@ -26,7 +28,36 @@ pub struct Context<'a> {
     kind: &'a str,
     stored: &'a Version,
     untagged: bool,
-    metadata: &'a Map<String, Value>,
+    metadata: Metadata<'a>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Metadata<'a> {
+    Ready(&'a Map<String, Value>),
+    Lazy(&'a LazyMetadata<'a>),
+}
+
+/// An envelope's metadata, parsed the first time a step asks for it: most steps never do,
+/// and their reads then cost nothing for it.
+#[derive(Debug)]
+pub(crate) struct LazyMetadata<'a> {
+    envelope: &'a [u8],
+    parsed: OnceCell<Map<String, Value>>,
+}
+
+impl<'a> LazyMetadata<'a> {
+    pub(crate) fn new(envelope: &'a [u8]) -> Self {
+        LazyMetadata {
+            envelope,
+            parsed: OnceCell::new(),
+        }
+    }
+
+    fn get(&self) -> &Map<String, Value> {
+        // The envelope was read successfully before: parsing it again cannot fail.
+        self.parsed
+            .get_or_init(|| envelope_metadata(self.envelope).unwrap_or_default())
+    }
 }
 
 impl<'a> Context<'a> {
@@ -43,7 +74,7 @@ impl<'a> Context<'a> {
             kind,
             stored,
             untagged: false,
-            metadata: empty_map(),
+            metadata: Metadata::Ready(empty_map()),
         }
     }
 
@@ -56,7 +87,17 @@ impl<'a> Context<'a> {
     /// assert_eq!(cx.metadata().len(), 1);
     /// ```
     pub fn with_metadata(self, metadata: &'a Map<String, Value>) -> Self {
-        Context { metadata, ..self }
+        Context {
+            metadata: Metadata::Ready(metadata),
+            ..self
+        }
+    }
+
+    pub(crate) fn with_lazy_metadata(self, metadata: &'a LazyMetadata<'a>) -> Self {
+        Context {
+            metadata: Metadata::Lazy(metadata),
+            ..self
+        }
     }
 
     pub(crate) fn untagged(self, untagged: bool) -> Self {
@@ -102,7 +143,10 @@ impl<'a> Context<'a> {
     /// assert!(upcast::Context::new("user", &stored).metadata().get("id").is_none());
     /// ```
     pub fn metadata(&self) -> &'a Map<String, Value> {
-        self.metadata
+        match self.metadata {
+            Metadata::Ready(map) => map,
+            Metadata::Lazy(lazy) => lazy.get(),
+        }
     }
 }
 

@@ -78,6 +78,8 @@
 //! struct User { name: String }
 //! ```
 
+#![warn(missing_docs)]
+
 mod any_version;
 mod api;
 mod context;

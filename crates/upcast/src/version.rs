@@ -249,6 +249,24 @@ impl Tag {
     }
 }
 
+impl Tag {
+    /// Whether this tag stands for exactly `version` (build metadata included).
+    ///
+    /// ```
+    /// use upcast::{Tag, Version};
+    ///
+    /// assert!(Tag::Number(5).is(&Version::new(5, 0, 0)));
+    /// assert!(Tag::Text("3.1").is(&Version::new(3, 1, 0)));
+    /// assert!(!Tag::Text("3.1").is(&Version::new(3, 0, 0)));
+    /// ```
+    pub fn is(self, version: &Version) -> bool {
+        match self {
+            Tag::Number(major) => *version == Version::new(major, 0, 0),
+            Tag::Text(text) => Version::parse(text).is_ok_and(|declared| declared == *version),
+        }
+    }
+}
+
 impl fmt::Display for Tag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -1,6 +1,6 @@
 //! The types a stored record can be read into.
 
-use super::input::{Candidate, Input};
+use super::input::{Input, Opening};
 use crate::{Error, Registry, Versioned};
 
 /// A type a stored record can be read into: any [`Versioned`] type (usually the current
@@ -30,11 +30,9 @@ pub trait Decode: Sized {
 
 impl<T: Versioned> Decode for T {
     fn __decode(input: Input<'_>) -> Result<Self, Error> {
-        let record = input.open(Some(T::KIND))?;
-        // The record as its own type wrote it: straight into `T`, no registry.
-        if record.is_exactly(Candidate::of::<T>()) {
-            return record.decode::<T>();
+        match input.open_for::<T>()? {
+            Opening::Read(value) => Ok(value),
+            Opening::Opened(record) => Registry::try_global()?.read_into::<T>(record),
         }
-        Registry::try_global()?.read_into::<T>(record)
     }
 }

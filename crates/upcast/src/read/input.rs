@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::header::Header;
 use super::keys::Key;
-use super::source::{DecodeError, Source, decode};
+use super::source::{DecodeError, Source, decode, decode_at};
 use super::tag::StoredTag;
 use super::{scan, sniff};
 use crate::{Error, Tag, Version, Versioned};
@@ -77,7 +77,7 @@ impl<'a> Input<'a> {
     /// the inline and external layouts store no kind and take it from there.
     pub fn open(self, kind: Option<&'a str>) -> Result<Opened<'a>, Error> {
         let layout = self.layout_name();
-        let located = self.locate()?;
+        let located = self.locate(kind)?;
         let kind = match (located.kind, kind) {
             (Some(found), Some(expected)) if found != expected => {
                 return Err(Error::KindMismatch {
@@ -101,9 +101,42 @@ impl<'a> Input<'a> {
         })
     }
 
+    /// Opens the record to read it as `T`, and reads it at once when `T` itself wrote it:
+    /// the path of current records, with no registry and no boxing.
+    pub(crate) fn open_for<T: Versioned>(self) -> Result<Opening<'a, T>, Error> {
+        if let (Shape::Envelope, Body::Bytes(bytes)) = (&self.shape, &self.body)
+            && let Some(header) = sniff::envelope(bytes)
+            && header.kind == T::KIND.as_bytes()
+        {
+            let exact = header.tag.is(T::VERSION);
+            if exact && let Some(value) = decode_at::<T>(bytes, header.data_at) {
+                return Ok(Opening::Read(value));
+            }
+            if !exact && let Some(tag) = header.tag.stored() {
+                let source = Source::EnvelopeAt {
+                    bytes,
+                    data: header.data_at,
+                };
+                let kind = Cow::Borrowed(T::KIND);
+                let metadata = Map::new();
+                return Ok(Opening::Opened(Opened {
+                    kind,
+                    stamp: Stamp::Tag(tag),
+                    source,
+                    metadata,
+                }));
+            }
+        }
+        let record = self.open(Some(T::KIND))?;
+        if record.is_exactly(Candidate::of::<T>()) {
+            return record.decode::<T>().map(Opening::Read);
+        }
+        Ok(Opening::Opened(record))
+    }
+
     /// The kind and version tag, without decoding the data.
     pub(crate) fn header(self) -> Result<Header, Error> {
-        let located = self.locate()?;
+        let located = self.locate(None)?;
         Header::new(located.kind.map(Cow::into_owned), &located.stamp)
     }
 
@@ -115,9 +148,11 @@ impl<'a> Input<'a> {
         }
     }
 
-    fn locate(self) -> Result<Located<'a>, Error> {
+    /// Finds the kind (envelopes only) and the version tag. `expected` is the kind being
+    /// read, if known, which spares checking a stored kind that equals it.
+    fn locate(self, expected: Option<&'a str>) -> Result<Located<'a>, Error> {
         let (stamp, source) = match (self.shape, self.body) {
-            (Shape::Envelope, Body::Bytes(bytes)) => return locate_envelope(bytes),
+            (Shape::Envelope, Body::Bytes(bytes)) => return locate_envelope(bytes, expected),
             (Shape::Envelope, Body::Value(value)) => return locate_envelope_value(value),
             (Shape::Inline(field), Body::Bytes(bytes)) => locate_inline(field, bytes)?,
             (Shape::Inline(field), Body::Value(value)) => locate_inline_value(field, value)?,
@@ -135,6 +170,14 @@ impl<'a> Input<'a> {
             metadata: Map::new(),
         })
     }
+}
+
+/// What opening a record for a type found.
+pub(crate) enum Opening<'a, T> {
+    /// The type itself wrote the record, which is read already.
+    Read(T),
+    /// Another version, still to decode.
+    Opened(Opened<'a>),
 }
 
 /// What the layout says of a record: the kind only envelopes store.
@@ -199,7 +242,7 @@ impl Opened<'_> {
     pub(crate) fn is_exactly(&self, candidate: Candidate) -> bool {
         match &self.stamp {
             Stamp::Tag(tag) => tag.is(candidate.tag),
-            Stamp::Known(_) => false,
+            Stamp::Known(version) => candidate.tag.is(version),
             Stamp::Untagged => candidate.untagged,
         }
     }
@@ -257,7 +300,7 @@ impl Opened<'_> {
             source,
             ..
         } = self;
-        decode::<V>(source, None).map_err(|error| decode_error(&kind, &stamp, V::VERSION, error))
+        decode::<V>(source).map_err(|error| decode_error(&kind, &stamp, V::VERSION, error))
     }
 }
 
@@ -300,11 +343,25 @@ pub(crate) fn decode_error(
     }
 }
 
-fn locate_envelope(bytes: &[u8]) -> Result<Located<'_>, Error> {
-    let header = match sniff::envelope(bytes) {
-        Some(header) => header,
-        None => scan::envelope(bytes).map_err(Error::Json)?,
-    };
+fn locate_envelope<'a>(bytes: &'a [u8], expected: Option<&'a str>) -> Result<Located<'a>, Error> {
+    if let Some(header) = sniff::envelope(bytes) {
+        let kind = match expected {
+            Some(expected) if expected.as_bytes() == header.kind => Some(expected),
+            _ => std::str::from_utf8(header.kind).ok(),
+        };
+        if let (Some(kind), Some(tag)) = (kind, header.tag.stored()) {
+            return Ok(Located {
+                kind: Some(Cow::Borrowed(kind)),
+                stamp: Stamp::Tag(tag),
+                source: Source::EnvelopeAt {
+                    bytes,
+                    data: header.data_at,
+                },
+                metadata: Map::new(),
+            });
+        }
+    }
+    let header = scan::envelope(bytes).map_err(Error::Json)?;
     Ok(Located {
         kind: Some(header.kind),
         stamp: header.tag.map_or(Stamp::Untagged, Stamp::Tag),

@@ -36,29 +36,51 @@ impl<'de> Visitor<'de> for TextVisitor {
     }
 }
 
-/// A key of an envelope object.
-pub(crate) enum Key<'de> {
+/// A key of an envelope object; the names of other keys are not kept.
+pub(crate) enum Key {
     Kind,
     Version,
     Data,
-    Other(Cow<'de, str>),
+    Other,
 }
 
-impl Key<'_> {
+impl Key {
     pub(crate) const KIND: &'static str = "kind";
     pub(crate) const VERSION: &'static str = "version";
     pub(crate) const DATA: &'static str = "data";
+
+    fn of(name: &[u8]) -> Key {
+        match name {
+            b"kind" => Key::Kind,
+            b"version" => Key::Version,
+            b"data" => Key::Data,
+            _ => Key::Other,
+        }
+    }
 }
 
-impl<'de> Deserialize<'de> for Key<'de> {
+impl<'de> Deserialize<'de> for Key {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let Text(name) = Text::deserialize(deserializer)?;
-        Ok(match name.as_ref() {
-            Key::KIND => Key::Kind,
-            Key::VERSION => Key::Version,
-            Key::DATA => Key::Data,
-            _ => Key::Other(name),
-        })
+        // As bytes: serde_json then skips the UTF-8 check our three ASCII names do not need.
+        deserializer.deserialize_bytes(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl Visitor<'_> for KeyVisitor {
+    type Value = Key;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_bytes<E: de::Error>(self, name: &[u8]) -> Result<Key, E> {
+        Ok(Key::of(name))
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Key, E> {
+        Ok(Key::of(name.as_bytes()))
     }
 }
 
@@ -72,12 +94,12 @@ pub(crate) struct Seen {
 }
 
 impl Seen {
-    pub(crate) fn first<E: de::Error>(&mut self, key: &Key<'_>) -> Result<(), E> {
+    pub(crate) fn first<E: de::Error>(&mut self, key: &Key) -> Result<(), E> {
         let (flag, name) = match key {
             Key::Kind => (&mut self.kind, Key::KIND),
             Key::Version => (&mut self.version, Key::VERSION),
             Key::Data => (&mut self.data, Key::DATA),
-            Key::Other(_) => return Ok(()),
+            Key::Other => return Ok(()),
         };
         if std::mem::replace(flag, true) {
             return Err(E::duplicate_field(name));

@@ -3,13 +3,21 @@
 //! Used when the sniff cannot tell (fields in another order, escapes, bad input). It skims
 //! the data without building it, and its errors carry serde_json's line and column.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::{Map, Value};
 
 use super::keys::{Key, Seen, Text};
-use super::sniff::Header;
 use super::tag::StoredTag;
+
+/// The kind and version tag of an envelope, wherever they are.
+#[derive(Debug)]
+pub(crate) struct Header<'a> {
+    pub(crate) kind: Cow<'a, str>,
+    pub(crate) tag: Option<StoredTag<'a>>,
+}
 
 /// The header of an envelope, checking its shape: one `kind`, at most one `version`, one
 /// `data`.
@@ -42,12 +50,12 @@ impl<'de> Visitor<'de> for EnvelopeHeader {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let (mut kind, mut tag, mut seen) = (None, None, Seen::default());
-        while let Some(key) = map.next_key::<Key<'de>>()? {
+        while let Some(key) = map.next_key::<Key>()? {
             seen.first(&key)?;
             match key {
                 Key::Kind => kind = Some(map.next_value::<Text<'de>>()?.0),
                 Key::Version => tag = Some(map.next_value::<StoredTag<'de>>()?),
-                Key::Data | Key::Other(_) => {
+                Key::Data | Key::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
@@ -55,6 +63,34 @@ impl<'de> Visitor<'de> for EnvelopeHeader {
         seen.require_data()?;
         let kind = kind.ok_or_else(|| de::Error::missing_field(Key::KIND))?;
         Ok(Header { kind, tag })
+    }
+}
+
+/// The fields of an envelope other than `kind`, `version` and `data`: the metadata steps
+/// see. Read only when a step asks for it.
+pub(crate) fn metadata(bytes: &[u8]) -> Result<Map<String, Value>, serde_json::Error> {
+    serde_json::Deserializer::from_slice(bytes).deserialize_map(EnvelopeMetadata)
+}
+
+struct EnvelopeMetadata;
+
+impl<'de> Visitor<'de> for EnvelopeMetadata {
+    type Value = Map<String, Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an upcast envelope")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut metadata = Map::new();
+        while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
+            if [Key::KIND, Key::VERSION, Key::DATA].contains(&name.as_ref()) {
+                map.next_value::<IgnoredAny>()?;
+            } else {
+                metadata.insert(name.into_owned(), map.next_value()?);
+            }
+        }
+        Ok(metadata)
     }
 }
 
@@ -131,6 +167,16 @@ mod tests {
                 "{error}"
             );
         }
+    }
+
+    #[test]
+    fn metadata_is_every_other_field() {
+        let json = br#"{"id":1,"kind":"k","data":{"id":2},"version":1,"at":"now"}"#;
+        let metadata = metadata(json).unwrap();
+        assert_eq!(
+            Value::Object(metadata),
+            serde_json::json!({"id": 1, "at": "now"})
+        );
     }
 
     #[test]

@@ -5,14 +5,12 @@ use std::marker::PhantomData;
 
 use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer, StringDeserializer};
 use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde_json::{Map, Value};
 
 use super::keys::{Key, Seen, Text};
 
-/// Reads a whole envelope, deserializing `data` straight into `V` and, when `metadata` is
-/// given, keeping the other fields. The kind and version were read before and are skipped.
+/// Reads a whole envelope, deserializing `data` straight into `V`. The kind and version
+/// were read before and are skipped, like the metadata (read lazily, if a step asks).
 pub(crate) struct EnvelopeSeed<'m, V> {
-    pub(crate) metadata: Option<&'m mut Map<String, Value>>,
     /// Set when the error came from inside `data`, to tell the caller whom to blame.
     pub(crate) data_failed: &'m mut bool,
     pub(crate) marker: PhantomData<V>,
@@ -35,17 +33,11 @@ impl<'de, V: Deserialize<'de>> Visitor<'de> for EnvelopeSeed<'_, V> {
 
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<V, A::Error> {
         let (mut data, mut seen) = (None, Seen::default());
-        while let Some(key) = map.next_key::<Key<'de>>()? {
+        while let Some(key) = map.next_key::<Key>()? {
             seen.first(&key)?;
             match key {
                 Key::Data => data = Some(self.data(&mut map)?),
-                Key::Other(name) if self.metadata.is_some() => {
-                    let value = map.next_value::<Value>()?;
-                    if let Some(metadata) = self.metadata.as_deref_mut() {
-                        metadata.insert(name.into_owned(), value);
-                    }
-                }
-                Key::Kind | Key::Version | Key::Other(_) => {
+                Key::Kind | Key::Version | Key::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }

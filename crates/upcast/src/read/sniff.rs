@@ -1,4 +1,5 @@
-//! A fast look at the first bytes of a record for its kind and version tag.
+//! A fast look at the first bytes of a record for its kind, its version tag and where its
+//! data starts.
 //!
 //! Covers the form upcast writes (`{"kind":"user","version":3,"data":{...}}`, or an inline
 //! record whose first field is the tag) with keys and strings free of escapes. Anything else
@@ -9,45 +10,111 @@ use std::borrow::Cow;
 
 use serde::de::IgnoredAny;
 
+use super::keys::Key;
 use super::tag::StoredTag;
+use crate::Tag;
 
-/// The kind and version tag of an envelope, read before its data.
+/// An envelope whose `kind` and `version` come before `data`.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Header<'a> {
-    pub(crate) kind: Cow<'a, str>,
-    pub(crate) tag: Option<StoredTag<'a>>,
+    /// The kind, as stored (not yet checked to be UTF-8).
+    pub(crate) kind: &'a [u8],
+    pub(crate) tag: RawTag<'a>,
+    /// Where the value of `data` starts.
+    pub(crate) data_at: usize,
+}
+
+/// A version tag as found by the sniff: a string's bytes are not yet checked to be UTF-8,
+/// which the exact comparison with a declared tag does not need.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RawTag<'a> {
+    Number(u64),
+    Text(&'a [u8]),
+}
+
+impl<'a> RawTag<'a> {
+    pub(crate) fn is(self, declared: Tag) -> bool {
+        match (self, declared) {
+            (RawTag::Number(stored), Tag::Number(declared)) => stored == declared,
+            (RawTag::Text(stored), Tag::Text(declared)) => stored == declared.as_bytes(),
+            _ => false,
+        }
+    }
+
+    /// The tag as the rest of the reader knows it; `None` for text that is not UTF-8.
+    pub(crate) fn stored(self) -> Option<StoredTag<'a>> {
+        match self {
+            RawTag::Number(major) => Some(StoredTag::Number(major)),
+            RawTag::Text(text) => std::str::from_utf8(text)
+                .ok()
+                .map(|t| StoredTag::Text(Cow::Borrowed(t))),
+        }
+    }
 }
 
 /// The header of an envelope whose `kind` and `version` both come before `data`.
 pub(crate) fn envelope(bytes: &[u8]) -> Option<Header<'_>> {
+    canonical(bytes).or_else(|| general(bytes))
+}
+
+/// Exactly the bytes upcast writes, `{"kind":"k","version":V,"data":`, checked as literals.
+fn canonical(bytes: &[u8]) -> Option<Header<'_>> {
+    let rest = bytes.strip_prefix(b"{\"kind\":\"")?;
+    let kind_len = rest.iter().position(|&b| b == b'"')?;
+    let kind = rest.get(..kind_len)?;
+    if kind.iter().any(|&b| b == b'\\' || b < 0x20) {
+        return None;
+    }
+    let rest = rest.get(kind_len + 1..)?.strip_prefix(b",\"version\":")?;
+    let mut cursor = Cursor {
+        bytes: rest,
+        pos: 0,
+    };
+    let tag = cursor.tag()?;
+    let rest = rest.get(cursor.pos..)?.strip_prefix(b",\"data\":")?;
+    rest.first()?;
+    let data_at = bytes.len() - rest.len();
+    Some(Header { kind, tag, data_at })
+}
+
+/// Any order of fields, with whitespace, as long as `kind` and `version` precede `data`.
+fn general(bytes: &[u8]) -> Option<Header<'_>> {
     let mut cursor = Cursor { bytes, pos: 0 };
     cursor.punct(b'{')?;
     let (mut kind, mut tag) = (None, None);
     loop {
         match cursor.key()? {
-            "data" => {
+            b"data" => {
+                cursor.peek()?;
                 return Some(Header {
-                    kind: Cow::Borrowed(kind?),
-                    tag: Some(tag?),
+                    kind: kind?,
+                    tag: tag?,
+                    data_at: cursor.pos,
                 });
             }
-            "kind" if kind.is_none() => kind = Some(cursor.string()?),
-            "version" if tag.is_none() => tag = Some(cursor.tag()?),
-            "kind" | "version" => return None,
+            b"kind" if kind.is_none() => kind = Some(cursor.string()?),
+            b"version" if tag.is_none() => tag = Some(cursor.tag()?),
+            b"kind" | b"version" => return None,
             _ => cursor.skip_value()?,
         }
         cursor.punct(b',')?;
     }
 }
 
+/// Whether what follows the data at `pos` closes the envelope properly: more fields other
+/// than the envelope's own, then `}` and nothing but whitespace.
+pub(crate) fn envelope_tail(bytes: &[u8], pos: usize) -> bool {
+    Cursor { bytes, pos }.close_envelope().is_some()
+}
+
 /// The tag of an inline record whose first field is `field`.
 pub(crate) fn inline_tag<'a>(bytes: &'a [u8], field: &str) -> Option<StoredTag<'a>> {
     let mut cursor = Cursor { bytes, pos: 0 };
     cursor.punct(b'{')?;
-    if cursor.key()? != field {
+    if cursor.key()? != field.as_bytes() {
         return None;
     }
-    cursor.tag()
+    cursor.tag()?.stored()
 }
 
 struct Cursor<'a> {
@@ -70,14 +137,14 @@ impl<'a> Cursor<'a> {
         (self.peek()? == expected).then(|| self.pos += 1)
     }
 
-    fn key(&mut self) -> Option<&'a str> {
+    fn key(&mut self) -> Option<&'a [u8]> {
         let key = self.string()?;
         self.punct(b':')?;
         Some(key)
     }
 
-    /// A string with no escapes and no control characters.
-    fn string(&mut self) -> Option<&'a str> {
+    /// The bytes of a string with no escapes and no control characters.
+    fn string(&mut self) -> Option<&'a [u8]> {
         self.punct(b'"')?;
         let rest = self.bytes.get(self.pos..)?;
         let len = rest
@@ -86,17 +153,14 @@ impl<'a> Cursor<'a> {
         if rest.get(len) != Some(&b'"') {
             return None;
         }
-        let text = std::str::from_utf8(rest.get(..len)?).ok()?;
         self.pos += len + 1;
-        Some(text)
+        rest.get(..len)
     }
 
-    fn tag(&mut self) -> Option<StoredTag<'a>> {
+    fn tag(&mut self) -> Option<RawTag<'a>> {
         match self.peek()? {
-            b'"' => self
-                .string()
-                .map(|text| StoredTag::Text(Cow::Borrowed(text))),
-            b'1'..=b'9' | b'0' => self.integer().map(StoredTag::Number),
+            b'"' => self.string().map(RawTag::Text),
+            b'0'..=b'9' => self.integer().map(RawTag::Number),
             _ => None,
         }
     }
@@ -109,14 +173,42 @@ impl<'a> Cursor<'a> {
             .position(|b| !b.is_ascii_digit())
             .unwrap_or(rest.len());
         let digits = rest.get(..len)?;
-        if (digits.len() > 1 && digits.first() == Some(&b'0'))
+        if (len > 1 && digits.first() == Some(&b'0'))
             || matches!(rest.get(len), Some(b'.' | b'e' | b'E'))
         {
             return None;
         }
-        let number = std::str::from_utf8(digits).ok()?.parse().ok()?;
+        let mut number: u64 = 0;
+        for digit in digits {
+            number = number
+                .checked_mul(10)?
+                .checked_add(u64::from(digit - b'0'))?;
+        }
         self.pos += len;
         Some(number)
+    }
+
+    fn close_envelope(&mut self) -> Option<()> {
+        loop {
+            match self.peek()? {
+                b'}' => {
+                    self.pos += 1;
+                    return self.peek().is_none().then_some(());
+                }
+                b',' => {
+                    self.pos += 1;
+                    let key = self.key()?;
+                    if [Key::KIND, Key::VERSION, Key::DATA]
+                        .iter()
+                        .any(|own| own.as_bytes() == key)
+                    {
+                        return None;
+                    }
+                    self.skip_value()?;
+                }
+                _ => return None,
+            }
+        }
     }
 
     /// Skips one JSON value with serde_json, which knows where it ends.
@@ -139,18 +231,20 @@ mod tests {
 
     #[test]
     fn reads_the_written_form() {
-        let found = header(r#"{"kind":"user","version":3,"data":{}}"#).unwrap();
-        assert_eq!(found.kind, "user");
-        assert_eq!(found.tag, Some(StoredTag::Number(3)));
+        let json = r#"{"kind":"user","version":3,"data":{}}"#;
+        let found = header(json).unwrap();
+        assert_eq!((found.kind, found.tag), (&b"user"[..], RawTag::Number(3)));
+        assert_eq!(&json[found.data_at..], "{}}");
         let spaced =
-            header(" {\n \"version\" : \"3.1.0\" , \"kind\":\"a.b\", \"data\":1}").unwrap();
-        assert_eq!(spaced.tag, Some(StoredTag::Text("3.1.0".into())));
+            header(" {\n \"version\" : \"3.1.0\" , \"kind\":\"a.b\", \"data\": 1}").unwrap();
+        assert_eq!(spaced.tag, RawTag::Text(b"3.1.0"));
+        assert!(spaced.tag.is(Tag::Text("3.1.0")) && !spaced.tag.is(Tag::Number(3)));
     }
 
     #[test]
     fn skips_metadata_before_data() {
         let json = r#"{"id":{"n":[1,"}"]},"kind":"user","at":1.5e3,"version":2,"data":{}}"#;
-        assert_eq!(header(json).unwrap().tag, Some(StoredTag::Number(2)));
+        assert_eq!(header(json).unwrap().tag, RawTag::Number(2));
     }
 
     #[test]
@@ -164,11 +258,27 @@ mod tests {
             r#"{"kind":"user","version":-3,"data":{}}"#,
             r#"{"kind":"user","version":99999999999999999999,"data":{}}"#,
             r#"{"kind":"user","kind":"user","version":3,"data":{}}"#,
+            r#"{"kind":"user","version":3,"data":"#,
             r#"{"kind":"user","version":3"#,
             "[]",
             "",
         ] {
             assert_eq!(header(json), None, "{json}");
+        }
+    }
+
+    #[test]
+    fn tails_close_the_envelope_once() {
+        let json = br#"{"kind":"k","version":1,"data":{} , "id": [1] }  "#;
+        assert!(envelope_tail(json, 33));
+        for bad in [
+            &br#"{"kind":"k","version":1,"data":{}}x"#[..],
+            br#"{"kind":"k","version":1,"data":{},"data":{}}"#,
+            br#"{"kind":"k","version":1,"data":{},"version":2}"#,
+            br#"{"kind":"k","version":1,"data":{}"#,
+            br#"{"kind":"k","version":1,"data":{} "id":1}"#,
+        ] {
+            assert!(!envelope_tail(bad, 33), "{}", String::from_utf8_lossy(bad));
         }
     }
 

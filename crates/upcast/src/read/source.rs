@@ -3,15 +3,19 @@
 use std::marker::PhantomData;
 
 use serde::de::{DeserializeOwned, DeserializeSeed};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::seed::{EnvelopeSeed, InlineSeed};
+use super::sniff;
 
 /// A record's data, once its version is known.
 #[doc(hidden)]
 pub enum Source<'a> {
-    /// A whole envelope; the data is under `data`.
+    /// A whole envelope; the data is under `data`, somewhere.
     Envelope(&'a [u8]),
+    /// A whole envelope whose data value starts at `data` and whose fields before it were
+    /// checked already.
+    EnvelopeAt { bytes: &'a [u8], data: usize },
     /// A record with its version tag in `field`.
     Inline { bytes: &'a [u8], field: &'a str },
     /// The record alone, its version kept elsewhere.
@@ -20,20 +24,31 @@ pub enum Source<'a> {
     Value(Value),
 }
 
+impl<'a> Source<'a> {
+    /// The envelope's bytes, where its metadata can be read.
+    pub(crate) fn envelope(&self) -> Option<&'a [u8]> {
+        match self {
+            Source::Envelope(bytes) | Source::EnvelopeAt { bytes, .. } => Some(bytes),
+            _ => None,
+        }
+    }
+}
+
 /// Why decoding failed: the envelope around the data, or the data itself.
 pub(crate) enum DecodeError {
     Envelope(serde_json::Error),
     Data(serde_json::Error),
 }
 
-/// Decodes the data of `source` as `V` in one pass. For envelopes, the fields other than
-/// `kind`, `version` and `data` go to `metadata` when it is given.
-pub(crate) fn decode<V: DeserializeOwned>(
-    source: Source<'_>,
-    metadata: Option<&mut Map<String, Value>>,
-) -> Result<V, DecodeError> {
+/// Decodes the data of `source` as `V`, in one pass over the data.
+pub(crate) fn decode<V: DeserializeOwned>(source: Source<'_>) -> Result<V, DecodeError> {
     match source {
-        Source::Envelope(bytes) => decode_envelope(bytes, metadata),
+        Source::EnvelopeAt { bytes, data } => match decode_at(bytes, data) {
+            Some(value) => Ok(value),
+            // Bad data or an odd tail: the full pass finds the error and its position.
+            None => decode_envelope(bytes),
+        },
+        Source::Envelope(bytes) => decode_envelope(bytes),
         Source::Inline { bytes, field } => {
             let seed = InlineSeed::<V> {
                 field,
@@ -46,13 +61,34 @@ pub(crate) fn decode<V: DeserializeOwned>(
     }
 }
 
-fn decode_envelope<V: DeserializeOwned>(
-    bytes: &[u8],
-    metadata: Option<&mut Map<String, Value>>,
-) -> Result<V, DecodeError> {
+/// Deserializes the data value at `at` straight into `V`; `None` when it is not valid or
+/// the envelope does not close properly after it.
+pub(crate) fn decode_at<V: DeserializeOwned>(bytes: &[u8], at: usize) -> Option<V> {
+    let rest = bytes.get(at..)?;
+    // upcast writes `data` last, so the value runs to the envelope's closing brace and is
+    // read by `serde_json::from_slice` itself: the very code of the payload-only floor.
+    if let Some(data) = before_closing_brace(rest)
+        && let Ok(value) = serde_json::from_slice(data)
+    {
+        return Some(value);
+    }
+    // Fields after `data` (other writers): read the value where it is, then the rest.
+    let mut values = serde_json::Deserializer::from_slice(rest).into_iter::<V>();
+    let value = values.next()?.ok()?;
+    sniff::envelope_tail(bytes, at + values.byte_offset()).then_some(value)
+}
+
+/// `rest` without its last `}` and the whitespace after it.
+fn before_closing_brace(rest: &[u8]) -> Option<&[u8]> {
+    let end = rest.iter().rposition(|b| !b.is_ascii_whitespace())?;
+    (rest.get(end) == Some(&b'}'))
+        .then(|| rest.get(..end))
+        .flatten()
+}
+
+fn decode_envelope<V: DeserializeOwned>(bytes: &[u8]) -> Result<V, DecodeError> {
     let mut data_failed = false;
     let seed = EnvelopeSeed::<V> {
-        metadata,
         data_failed: &mut data_failed,
         marker: PhantomData,
     };
@@ -84,19 +120,35 @@ mod tests {
     }
 
     fn point(source: Source<'_>) -> Result<Point, DecodeError> {
-        decode(source, None)
+        decode(source)
     }
 
     #[test]
-    fn envelope_keeps_metadata_on_request() {
-        let json = br#"{"id":"e1","kind":"p","version":1,"data":{"x":1,"y":2},"at":5}"#;
-        let mut metadata = Map::new();
-        let read: Result<Point, _> = decode(Source::Envelope(json), Some(&mut metadata));
+    fn envelope_at_reads_the_data_in_place() {
+        let json = br#"{"kind":"p","version":1,"data":{"x":1,"y":2},"at":5}"#;
+        let read = point(Source::EnvelopeAt {
+            bytes: json,
+            data: 31,
+        });
         assert!(matches!(read, Ok(Point { x: 1, y: 2 })));
-        assert_eq!(
-            Value::Object(metadata),
-            serde_json::json!({"id": "e1", "at": 5})
-        );
+    }
+
+    #[test]
+    fn envelope_at_falls_back_for_positioned_errors() {
+        let json = br#"{"kind":"p","version":1,"data":{"x":1}}"#;
+        let Err(DecodeError::Data(error)) = point(Source::EnvelopeAt {
+            bytes: json,
+            data: 31,
+        }) else {
+            panic!("expected a data error");
+        };
+        assert_eq!((error.line(), error.column()), (1, 38));
+        let twice = br#"{"kind":"p","version":1,"data":{"x":1,"y":2},"data":{}}"#;
+        let read = point(Source::EnvelopeAt {
+            bytes: twice,
+            data: 31,
+        });
+        assert!(matches!(read, Err(DecodeError::Envelope(_))));
     }
 
     #[test]

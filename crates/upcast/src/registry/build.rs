@@ -47,11 +47,8 @@ fn group_by_kind(
         let table = tables
             .entry(entry.kind)
             .or_insert_with(|| KindTable::new(entry.kind));
-        if table
-            .nodes
-            .iter()
-            .any(|node| (node.entry.type_id)() == (entry.type_id)())
-        {
+        let type_id = (entry.type_id)();
+        if table.nodes.iter().any(|node| node.type_id == type_id) {
             continue;
         }
         if let Some(twin) = table.nodes.iter().find(|node| node.version == version) {
@@ -64,6 +61,7 @@ fn group_by_kind(
         }
         table.nodes.push(Node {
             version,
+            type_id,
             entry: *entry,
             step: None,
         });

@@ -3,14 +3,13 @@
 
 use std::any::{Any, TypeId, type_name};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::read::{DecodeError, Source, decode};
 use crate::{Context, Tag, Upcast, UpcastError, Versioned};
 
-/// Decodes one version's data, boxed; fills the metadata when asked.
-type DecodeFn =
-    fn(Source<'_>, Option<&mut Map<String, Value>>) -> Result<Box<dyn Any>, DecodeError>;
+/// Decodes one version's data, boxed.
+type DecodeFn = fn(Source<'_>) -> Result<Box<dyn Any>, DecodeError>;
 /// Runs one step on a boxed value.
 type RunFn = fn(Box<dyn Any>, &Context<'_>) -> Result<Box<dyn Any>, StepFailure>;
 /// Runs one step into the caller's `&mut Option<Next>`.
@@ -53,11 +52,8 @@ impl VersionEntry {
 
 inventory::collect!(VersionEntry);
 
-fn decode_boxed<V: Versioned>(
-    source: Source<'_>,
-    metadata: Option<&mut Map<String, Value>>,
-) -> Result<Box<dyn Any>, DecodeError> {
-    decode::<V>(source, metadata).map(|value| Box::new(value) as Box<dyn Any>)
+fn decode_boxed<V: Versioned>(source: Source<'_>) -> Result<Box<dyn Any>, DecodeError> {
+    decode::<V>(source).map(|value| Box::new(value) as Box<dyn Any>)
 }
 
 fn encode_any<V: Versioned>(value: &dyn Any) -> Option<Result<Value, serde_json::Error>> {

@@ -16,6 +16,8 @@ pub(crate) struct KindTable {
 /// One registered version and the step that leaves it (none for the newest).
 pub(crate) struct Node {
     pub(crate) version: Version,
+    /// The version's Rust type, the key typed reads look it up by.
+    pub(crate) type_id: TypeId,
     pub(crate) entry: VersionEntry,
     pub(crate) step: Option<(usize, StepEntry)>,
 }
@@ -30,9 +32,7 @@ impl KindTable {
     }
 
     pub(crate) fn position_of(&self, type_id: TypeId) -> Option<usize> {
-        self.nodes
-            .iter()
-            .position(|node| (node.entry.type_id)() == type_id)
+        self.nodes.iter().position(|node| node.type_id == type_id)
     }
 
     /// The node that reads this record, and the record's version.
