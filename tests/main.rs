@@ -1,5 +1,6 @@
 //! Cross-crate integration tests: one binary, a module per area.
 
+mod alloc;
 mod any_version;
 mod demo;
 mod errors;

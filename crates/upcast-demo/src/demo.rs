@@ -41,9 +41,42 @@ pub struct Failure {
 }
 
 /// The two files of the store, in memory.
-struct Store {
+pub struct Store {
     events: Vec<u8>,
     orders: Vec<u8>,
+}
+
+impl Store {
+    /// Reads the store's files from `dir` into memory.
+    ///
+    /// ```
+    /// let store = upcast_demo::demo::Store::load(&upcast_demo::dataset::data_dir())?;
+    /// assert_eq!(store.read_all(), store.records() - 3, "three junk records fail");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn load(dir: &Path) -> io::Result<Store> {
+        Ok(Store {
+            events: std::fs::read(dir.join(EVENTS_FILE))?,
+            orders: std::fs::read(dir.join(ORDERS_FILE))?,
+        })
+    }
+
+    /// How many records the store holds.
+    pub fn records(&self) -> usize {
+        lines(&self.events).count() + lines(&self.orders).count()
+    }
+
+    /// How many bytes the store holds.
+    pub fn bytes(&self) -> usize {
+        self.events.len() + self.orders.len()
+    }
+
+    /// Reads every record into its current type; returns how many reads succeeded.
+    pub fn read_all(&self) -> usize {
+        let mut report = Report::default();
+        read_all(self, Some(&mut report));
+        report.records - report.failures.len()
+    }
 }
 
 /// Reads the store in `dir` `passes` times (at least once); counts come from the first
@@ -55,12 +88,9 @@ struct Store {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn run(dir: &Path, passes: usize) -> io::Result<Report> {
-    let store = Store {
-        events: std::fs::read(dir.join(EVENTS_FILE))?,
-        orders: std::fs::read(dir.join(ORDERS_FILE))?,
-    };
+    let store = Store::load(dir)?;
     let mut report = Report {
-        bytes: store.events.len() + store.orders.len(),
+        bytes: store.bytes(),
         ..Report::default()
     };
     let mut times = Vec::new();
