@@ -2,6 +2,7 @@
 
 mod alloc;
 mod any_version;
+mod conformance;
 mod demo;
 mod errors;
 mod fixtures;

@@ -1,7 +1,13 @@
 //! The upcast demo: reads the bundled legacy store of an online store into the current
-//! record types and prints what it found.
+//! record types and prints what it found. With a command, it is the `upcast` CLI over the
+//! store's record types.
 //!
-//! `cargo run --release -p upcast-demo [-- DATA_DIR [PASSES]]`
+//! ```text
+//! cargo run --release -p upcast-demo                      # the demo
+//! cargo run --release -p upcast-demo -- demo [DIR] [PASSES]
+//! cargo run -p upcast-demo -- check schemas               # the CI check of the demo domain
+//! cargo run -p upcast-demo -- stats crates/upcast-demo/data/events.jsonl
+//! ```
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,9 +15,16 @@ use std::process::ExitCode;
 use upcast_demo::{dataset, demo};
 
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    let dir = args.next().map_or_else(dataset::data_dir, PathBuf::from);
-    let passes = args.next().and_then(|n| n.parse().ok()).unwrap_or(20);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        None | Some("demo") => run_demo(args.get(1), args.get(2)),
+        Some(_) => upcast_cli::main(),
+    }
+}
+
+fn run_demo(dir: Option<&String>, passes: Option<&String>) -> ExitCode {
+    let dir = dir.map_or_else(dataset::data_dir, PathBuf::from);
+    let passes = passes.and_then(|n| n.parse().ok()).unwrap_or(20);
     if let Err(error) = upcast::Registry::validate() {
         eprintln!("error: {error}");
         return ExitCode::from(2);

@@ -166,6 +166,20 @@ pub enum Error {
     /// Reading or writing failed.
     #[error("i/o error: {0}")]
     Io(#[from] io::Error),
+
+    /// A JSON Schema given to the compatibility checker is not one it can read.
+    #[error("invalid schema at `{pointer}`: {reason}")]
+    InvalidSchema {
+        /// Where in the schema, as a JSON pointer fragment.
+        pointer: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// The CI check found problems; the report lists them all.
+    #[cfg(feature = "check")]
+    #[error("{0}")]
+    Check(Box<crate::check::Report>),
 }
 
 impl Error {

@@ -82,6 +82,11 @@
 
 mod any_version;
 mod api;
+#[cfg(feature = "check")]
+pub mod check;
+#[cfg(feature = "check")]
+pub mod compat;
+
 mod context;
 mod error;
 mod layout;
@@ -96,6 +101,9 @@ mod write;
 pub mod __private;
 
 pub use any_version::AnyVersion;
+#[cfg(feature = "check")]
+pub use check::check;
+
 pub use api::{
     from_reader, from_reader_at, from_slice, from_slice_at, from_str, from_str_at, from_value,
     from_value_at, header, to_string, to_value, to_vec, to_writer,

@@ -2,7 +2,7 @@
 
 use std::any::Any;
 
-use super::entry::StepFailure;
+use super::entry::{StepEntry, StepFailure};
 use super::table::KindTable;
 use crate::{Context, Error};
 
@@ -46,34 +46,20 @@ pub(crate) fn run_typed<T: 'static>(
     }
 }
 
-fn step_from(table: &KindTable, at: usize) -> Result<(usize, super::entry::StepEntry), Error> {
+fn step_from(table: &KindTable, at: usize) -> Result<(usize, StepEntry), Error> {
     table
         .nodes
         .get(at)
         .and_then(|node| node.step)
         .ok_or_else(|| Error::NoPath {
             kind: table.kind.to_owned(),
-            from: table
-                .nodes
-                .get(at)
-                .map(|node| node.version.clone())
-                .unwrap_or(crate::Version::new(0, 0, 0)),
-            to: table
-                .nodes
-                .last()
-                .map(|node| node.version.clone())
-                .unwrap_or(crate::Version::new(0, 0, 0)),
+            from: table.version_at(at),
+            to: table.version_at(table.nodes.len().saturating_sub(1)),
             reason: "no step is registered from there",
         })
 }
 
 fn step_error(table: &KindTable, from: usize, to: usize, failure: StepFailure) -> Error {
-    let version = |index: usize| {
-        table
-            .nodes
-            .get(index)
-            .map_or(crate::Version::new(0, 0, 0), |node| node.version.clone())
-    };
     let source = match failure {
         StepFailure::Step(error) => error.into_boxed(),
         StepFailure::WrongType => {
@@ -82,8 +68,8 @@ fn step_error(table: &KindTable, from: usize, to: usize, failure: StepFailure) -
     };
     Error::Step {
         kind: table.kind.to_owned(),
-        from: version(from),
-        to: version(to),
+        from: table.version_at(from),
+        to: table.version_at(to),
         source,
     }
 }

@@ -201,6 +201,30 @@ impl Registry {
         Ok(table.path_from(from))
     }
 
+    /// Every registered version: its kind, its version and its entry, kinds in order and
+    /// versions oldest first.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&'static str, &Version, &VersionEntry)> {
+        self.kinds.values().flat_map(|table| {
+            table
+                .nodes
+                .iter()
+                .map(move |node| (table.kind, &node.version, &node.entry))
+        })
+    }
+
+    /// The newest registered version of `kind` and its entry.
+    pub(crate) fn newest(&self, kind: &str) -> Option<(&Version, &VersionEntry)> {
+        let node = self.kinds.get(kind)?.nodes.last()?;
+        Some((&node.version, &node.entry))
+    }
+
+    /// Whether some registered type of `kind` reads data stored at `version`.
+    pub(crate) fn reads(&self, kind: &str, version: &Version) -> bool {
+        self.kinds
+            .get(kind)
+            .is_some_and(|table| table.reading(version).is_some())
+    }
+
     pub(crate) fn table(&self, kind: &str) -> Result<&KindTable, Error> {
         self.kinds.get(kind).ok_or_else(|| self.unknown_kind(kind))
     }

@@ -100,6 +100,27 @@ pub enum Problem {
     },
 }
 
+impl Problem {
+    /// The kind the problem is about (for a step across kinds, the source's).
+    ///
+    /// ```
+    /// let problem = upcast::Problem::SeveralUntagged { kind: "user".into(), versions: vec![] };
+    /// assert_eq!(problem.kind(), "user");
+    /// ```
+    pub fn kind(&self) -> &str {
+        match self {
+            Problem::InvalidVersion { kind, .. }
+            | Problem::DuplicateVersion { kind, .. }
+            | Problem::SharedRange { kind, .. }
+            | Problem::SeveralUntagged { kind, .. }
+            | Problem::UnregisteredStepEnd { kind, .. }
+            | Problem::StepNotForward { kind, .. }
+            | Problem::MissingStep { kind, .. } => kind,
+            Problem::KindChange { from, .. } => &from.0,
+        }
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

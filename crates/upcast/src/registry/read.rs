@@ -105,10 +105,7 @@ fn no_path(table: &KindTable, stored: &Version, target: usize, backwards: bool) 
     Error::NoPath {
         kind: table.kind.to_owned(),
         from: stored.clone(),
-        to: table
-            .nodes
-            .get(target)
-            .map_or_else(|| Version::new(0, 0, 0), |node| node.version.clone()),
+        to: table.version_at(target),
         reason: if backwards {
             "the record is newer than the requested type, and steps only go forward"
         } else {

@@ -88,6 +88,13 @@ impl KindTable {
         path
     }
 
+    /// The version of node `index`; the checks that run before make it exist.
+    pub(crate) fn version_at(&self, index: usize) -> Version {
+        self.nodes
+            .get(index)
+            .map_or(Version::new(0, 0, 0), |node| node.version.clone())
+    }
+
     pub(crate) fn versions(&self) -> Vec<Version> {
         self.nodes.iter().map(|node| node.version.clone()).collect()
     }

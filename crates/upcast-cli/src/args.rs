@@ -1,0 +1,169 @@
+//! The command line, as clap parses it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Versioned records: schema diffs, the CI check, reading and counting stored data.
+#[derive(Debug, Parser)]
+#[command(name = "upcast", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Work on JSON Schema files alone, with no Rust types.
+    #[command(subcommand)]
+    Schema(SchemaCommand),
+    /// Check the registered versions against the snapshot folder (the CI check).
+    Check(CheckArgs),
+    /// Manage the snapshot folder.
+    #[command(subcommand)]
+    Schemas(SchemasCommand),
+    /// Upcast every record of a JSON Lines file to the current version.
+    Read(RecordsArgs),
+    /// Count stored records per kind and version, and the steps they still need.
+    Stats(RecordsArgs),
+}
+
+/// `upcast schema ...`
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    /// Compare two JSON Schemas by Confluent Schema Registry's rules.
+    Diff(DiffArgs),
+    /// Check a snapshot folder: compatibility within ranges, samples against schemas.
+    Check(FolderArgs),
+}
+
+/// `upcast schemas ...`
+#[derive(Debug, Subcommand)]
+pub enum SchemasCommand {
+    /// Write the snapshots of registered versions that have none.
+    Bless {
+        /// The snapshot folder.
+        #[arg(default_value = "schemas")]
+        dir: PathBuf,
+    },
+}
+
+/// `upcast schema diff`
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older schema (the writer's).
+    pub old: PathBuf,
+    /// The newer schema (the reader's).
+    pub new: PathBuf,
+    /// Which way data must stay readable.
+    #[arg(long, value_enum, default_value_t = DirectionArg::Backward)]
+    pub direction: DirectionArg,
+    /// Which changes count as compatible.
+    #[arg(long, value_enum, default_value_t = PolicyArg::Strict)]
+    pub policy: PolicyArg,
+    /// How to print the result.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// `upcast schema check`
+#[derive(Debug, Args)]
+pub struct FolderArgs {
+    /// The snapshot folder.
+    pub dir: PathBuf,
+    /// Which changes count as compatible within a range.
+    #[arg(long, value_enum, default_value_t = PolicyArg::Lenient)]
+    pub policy: PolicyArg,
+    /// How to print the report.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// `upcast check`
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The snapshot folder.
+    #[arg(default_value = "schemas")]
+    pub dir: PathBuf,
+    /// Write the snapshots of new versions first (as UPCAST_BLESS=1 does).
+    #[arg(long)]
+    pub bless: bool,
+    /// Which changes count as compatible within a range.
+    #[arg(long, value_enum, default_value_t = PolicyArg::Lenient)]
+    pub policy: PolicyArg,
+    /// How to print the report.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// List the rules and exit.
+    #[arg(long, conflicts_with = "explain")]
+    pub list: bool,
+    /// Explain one rule and exit.
+    #[arg(long, value_name = "RULE")]
+    pub explain: Option<String>,
+}
+
+/// `upcast read` and `upcast stats`
+#[derive(Debug, Args)]
+pub struct RecordsArgs {
+    /// A JSON Lines file of stored records, or `-` for standard input.
+    pub file: PathBuf,
+    /// The records are inline, their version tag in this field (default: envelopes).
+    #[arg(long, value_name = "FIELD", requires = "kind")]
+    pub inline: Option<String>,
+    /// The kind of inline records.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// How to print the result (`stats` only).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Human,
+    /// For programs.
+    Json,
+}
+
+/// `--direction`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DirectionArg {
+    /// The new schema reads data written with the old one.
+    Backward,
+    /// The old schema reads data written with the new one.
+    Forward,
+    /// Both.
+    Full,
+}
+
+/// `--policy`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PolicyArg {
+    /// Confluent's default: an open content model forbids adding optional properties.
+    Strict,
+    /// Serde's view: unknown fields are ignored, so adding optional properties is fine.
+    Lenient,
+}
+
+impl From<DirectionArg> for upcast::compat::Direction {
+    fn from(direction: DirectionArg) -> Self {
+        match direction {
+            DirectionArg::Backward => upcast::compat::Direction::Backward,
+            DirectionArg::Forward => upcast::compat::Direction::Forward,
+            DirectionArg::Full => upcast::compat::Direction::Full,
+        }
+    }
+}
+
+impl From<PolicyArg> for upcast::compat::Policy {
+    fn from(policy: PolicyArg) -> Self {
+        match policy {
+            PolicyArg::Strict => upcast::compat::Policy::Strict,
+            PolicyArg::Lenient => upcast::compat::Policy::Lenient,
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! `upcast stats FILE`: stored records per kind and version, and the steps they need.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+
+use serde_json::json;
+use upcast::{Layout, Registry, Version};
+
+use super::read::inline;
+use super::{Outcome, lines};
+use crate::CliError;
+use crate::args::{Format, RecordsArgs};
+
+/// Records of one kind stored at one version.
+struct Group {
+    version: Option<Version>,
+    records: usize,
+}
+
+pub(crate) fn run(args: &RecordsArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
+    let registry = Registry::try_global()?;
+    let (groups, total, unreadable) = count(args)?;
+    let mut rows = Vec::new();
+    let mut steps: BTreeMap<(String, Version, Version), usize> = BTreeMap::new();
+    for ((kind, tag), group) in &groups {
+        let path = registry
+            .path(kind, group.version.as_ref())
+            .map_err(|e| e.to_string());
+        if let Ok(path) = &path {
+            for pair in path.windows(2) {
+                *steps
+                    .entry((kind.clone(), pair[0].clone(), pair[1].clone()))
+                    .or_default() += group.records;
+            }
+        }
+        rows.push((kind, tag, group.records, path));
+    }
+    match args.format {
+        Format::Human => {
+            writeln!(
+                out,
+                "{:<14} {:>9} {:>9} {:>6}  path",
+                "kind", "stored", "records", "steps"
+            )?;
+            for (kind, tag, records, path) in &rows {
+                let (count, text) = match path {
+                    Ok(path) => (path.len().saturating_sub(1).to_string(), joined(path)),
+                    Err(error) => ("-".to_owned(), error.clone()),
+                };
+                writeln!(out, "{kind:<14} {tag:>9} {records:>9} {count:>6}  {text}")?;
+            }
+            writeln!(out, "\nSteps still needed:")?;
+            for ((kind, from, to), records) in &steps {
+                writeln!(out, "  `{kind}` {from} -> {to}: {records} records")?;
+            }
+            writeln!(
+                out,
+                "\nSummary: {total} records, {unreadable} unreadable, {} steps still needed",
+                steps.len()
+            )?;
+        }
+        Format::Json => {
+            let groups: Vec<_> = rows
+                .iter()
+                .map(|(kind, tag, records, path)| match path {
+                    Ok(path) => json!({"kind": kind, "version": tag, "records": records,
+                                       "steps": path.len().saturating_sub(1), "path": path}),
+                    Err(error) => {
+                        json!({"kind": kind, "version": tag, "records": records, "error": error})
+                    }
+                })
+                .collect();
+            let steps: Vec<_> = steps
+                .iter()
+                .map(|((kind, from, to), records)| json!({"kind": kind, "from": from, "to": to, "records": records}))
+                .collect();
+            let report = json!({"records": total, "unreadable": unreadable, "groups": groups, "steps": steps});
+            writeln!(out, "{report}")?;
+        }
+    }
+    let clean = unreadable == 0 && rows.iter().all(|(.., path)| path.is_ok());
+    Ok(if clean {
+        Outcome::Clean
+    } else {
+        Outcome::Problems
+    })
+}
+
+type Groups = BTreeMap<(String, String), Group>;
+
+/// Reads only the headers: kind and tag of every record.
+fn count(args: &RecordsArgs) -> Result<(Groups, usize, usize), CliError> {
+    let layout = match inline(args) {
+        Some((field, _)) => Layout::inline(field.to_owned()),
+        None => Layout::envelope(),
+    };
+    let (mut groups, mut total, mut unreadable) = (Groups::new(), 0, 0);
+    for (index, line) in lines(&args.file)?.lines().enumerate() {
+        let line = line.map_err(|source| CliError::Read {
+            path: args.file.clone(),
+            source,
+        })?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        total += 1;
+        match layout.header(line.as_bytes()) {
+            Ok(header) => {
+                let kind = header
+                    .kind()
+                    .or(args.kind.as_deref())
+                    .unwrap_or("?")
+                    .to_owned();
+                let tag = header.tag().unwrap_or("untagged").to_owned();
+                let group = groups.entry((kind, tag)).or_insert(Group {
+                    version: header.version().cloned(),
+                    records: 0,
+                });
+                group.records += 1;
+            }
+            Err(error) => {
+                unreadable += 1;
+                eprintln!("{}:{}: {error}", args.file.display(), index + 1);
+            }
+        }
+    }
+    Ok((groups, total, unreadable))
+}
+
+fn joined(path: &[Version]) -> String {
+    path.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" -> ")
+}

@@ -1,0 +1,185 @@
+//! The CI check: every version reaches the newest, frozen schemas did not change, minor
+//! versions stay backward compatible, and sample documents still upcast.
+//!
+//! ```
+//! # let dir = std::env::temp_dir().join("upcast-doc-check");
+//! # let _ = std::fs::remove_dir_all(&dir);
+//! // In a test of the crate that defines the records:
+//! let report = upcast::check::Check::new(&dir).bless(true).run()?; // first run: freeze
+//! assert!(report.passed());
+//! upcast::check(&dir)?; // later runs: compare
+//! # Ok::<(), upcast::Error>(())
+//! ```
+
+mod finding;
+mod folder;
+mod normalize;
+mod ranges;
+mod report;
+mod rules;
+mod samples;
+mod snapshots;
+
+use std::path::{Path, PathBuf};
+
+pub use finding::Finding;
+pub use report::Report;
+pub use rules::{
+    Level, MINOR_INCOMPATIBLE, REGISTRY_INVALID, RULES, Rule, SAMPLE_INVALID,
+    SAMPLE_RESULT_INVALID, SAMPLE_UPCAST_FAILED, SAMPLES_MISSING, SNAPSHOT_CHANGED,
+    SNAPSHOT_MISSING, SNAPSHOT_ORPHANED, SNAPSHOT_UNREADABLE, rule,
+};
+
+use crate::compat::Policy;
+use crate::{Error, Registry};
+
+/// The environment variable that makes [`check`] write missing snapshots.
+pub const BLESS_VAR: &str = "UPCAST_BLESS";
+
+/// Runs the whole check on the snapshot folder `dir`, for every kind registered in this
+/// binary. With `UPCAST_BLESS=1` in the environment, snapshots of new versions are written
+/// first. `Err(Error::Check(report))` when it finds problems: its `Display` lists them all.
+///
+/// ```
+/// # let dir = std::env::temp_dir().join("upcast-doc-check-fn");
+/// # let _ = std::fs::remove_dir_all(&dir);
+/// match upcast::check(&dir) {
+///     Err(upcast::Error::Check(report)) => assert!(!report.passed()), // nothing frozen yet
+///     other => panic!("{other:?}"),
+/// }
+/// ```
+pub fn check(dir: impl AsRef<Path>) -> Result<Report, Error> {
+    Check::new(dir).run()
+}
+
+/// The check, configured. [`check`] is `Check::new(dir).run()`.
+///
+/// ```
+/// use upcast::check::Check;
+/// use upcast::compat::Policy;
+///
+/// # let dir = std::env::temp_dir().join("upcast-doc-check-builder");
+/// let strict = Check::new(&dir).policy(Policy::Strict).bless(false);
+/// let files_only = Check::files(&dir); // no Rust types: compatibility and samples only
+/// # let _ = (strict, files_only);
+/// ```
+#[derive(Clone)]
+pub struct Check<'r> {
+    dir: PathBuf,
+    bless: bool,
+    policy: Policy,
+    registry: Against<'r>,
+}
+
+#[derive(Clone, Copy)]
+enum Against<'r> {
+    Global,
+    Given(&'r Registry),
+    FilesOnly,
+}
+
+impl<'r> Check<'r> {
+    /// The check of `dir` against the global registry; blesses when `UPCAST_BLESS=1`.
+    ///
+    /// See the example on [`Check`].
+    pub fn new(dir: impl AsRef<Path>) -> Self {
+        let bless = std::env::var(BLESS_VAR).is_ok_and(|value| value == "1");
+        Check {
+            dir: dir.as_ref().to_owned(),
+            bless,
+            policy: Policy::Lenient,
+            registry: Against::Global,
+        }
+    }
+
+    /// The file-only check of `dir`: compatibility within ranges and samples against their
+    /// schemas, with no registry (for `upcast schema check`).
+    ///
+    /// See the example on [`Check`].
+    pub fn files(dir: impl AsRef<Path>) -> Self {
+        Check {
+            registry: Against::FilesOnly,
+            bless: false,
+            ..Check::new(dir)
+        }
+    }
+
+    /// Whether to write snapshots of registered versions that have none.
+    ///
+    /// See the example on [`Check`].
+    pub fn bless(self, bless: bool) -> Self {
+        Check { bless, ..self }
+    }
+
+    /// The compatibility policy for minor versions; `Lenient` by default, because serde
+    /// ignores unknown fields, which Confluent's strict policy does not assume.
+    ///
+    /// See the example on [`Check`].
+    pub fn policy(self, policy: Policy) -> Self {
+        Check { policy, ..self }
+    }
+
+    /// Checks against `registry` instead of the global one.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join("upcast-doc-check-registry");
+    /// let empty = upcast::Registry::builder().build()?;
+    /// let report = upcast::check::Check::new(&dir).registry(&empty).run()?;
+    /// assert_eq!(report.kinds, 0);
+    /// # Ok::<(), upcast::Error>(())
+    /// ```
+    pub fn registry(self, registry: &'r Registry) -> Check<'r> {
+        Check {
+            registry: Against::Given(registry),
+            ..self
+        }
+    }
+
+    /// Runs the check. `Ok` when nothing fails (warnings may remain), `Err(Error::Check)`
+    /// with the report when something does, another error when the check itself cannot run
+    /// (an unreadable folder).
+    ///
+    /// See the example on [`Check`].
+    pub fn run(&self) -> Result<Report, Error> {
+        let mut report = Report::default();
+        let folder = folder::scan(&self.dir, &mut report.findings)?;
+        let registry = self.registry_or_findings(&mut report.findings);
+        let mut schemas = snapshots::frozen(&folder, &mut report.findings);
+        if let Some(registry) = registry {
+            report.blessed = snapshots::compare(
+                registry,
+                &self.dir,
+                self.bless,
+                &mut schemas,
+                &mut report.findings,
+            )?;
+            snapshots::orphans(registry, &folder, &mut report.findings);
+        }
+        ranges::check(&schemas, self.policy, &mut report.findings);
+        report.samples = samples::check(&folder, &schemas, registry, &mut report.findings)?;
+        report.kinds = schemas.len();
+        report.versions = schemas.values().map(|versions| versions.len()).sum();
+        if report.passed() {
+            Ok(report)
+        } else {
+            Err(Error::Check(Box::new(report)))
+        }
+    }
+
+    fn registry_or_findings(&self, findings: &mut Vec<Finding>) -> Option<&'r Registry> {
+        match self.registry {
+            Against::Given(registry) => Some(registry),
+            Against::FilesOnly => None,
+            Against::Global => match Registry::try_global() {
+                Ok(registry) => Some(registry),
+                Err(Error::InvalidRegistry(problems)) => {
+                    findings.extend(problems.iter().map(|problem| {
+                        Finding::new(&REGISTRY_INVALID, problem.kind(), None, problem.to_string())
+                    }));
+                    None
+                }
+                Err(_) => None,
+            },
+        }
+    }
+}
