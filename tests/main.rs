@@ -2,6 +2,8 @@
 
 mod alloc;
 mod any_version;
+mod check;
+mod compat;
 mod conformance;
 mod demo;
 mod errors;

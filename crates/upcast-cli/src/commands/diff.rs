@@ -7,30 +7,36 @@ use upcast::compat::{self, Policy};
 
 use super::{Outcome, read_json};
 use crate::CliError;
-use crate::args::{DiffArgs, Format};
+use crate::args::{DiffArgs, DirectionArg, Format};
 
 pub(crate) fn run(args: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let old = read_json(&args.old)?;
     let new = read_json(&args.new)?;
     let policy = Policy::from(args.policy);
     let result = compat::check(&old, &new, args.direction.into(), policy)?;
-    let changes: Vec<(String, String, bool)> = result
+    let backward = result.backward().len();
+    let changes: Vec<Line> = result
         .changes()
         .iter()
-        .map(|change| {
-            (
-                change.change_type.to_string(),
-                change.path.clone(),
-                change.is_compatible(policy),
-            )
+        .enumerate()
+        .map(|(index, change)| {
+            // With `full`, say which way a change applies.
+            let way = match (args.direction, index < backward) {
+                (DirectionArg::Full, true) => Some("backward"),
+                (DirectionArg::Full, false) => Some("forward"),
+                _ => None,
+            };
+            Line {
+                kind: change.change_type.to_string(),
+                path: change.path.clone(),
+                compatible: change.is_compatible(policy),
+                way,
+            }
         })
         .collect();
     match args.format {
         Format::Json => {
-            let changes: Vec<_> = changes
-                .iter()
-                .map(|(kind, path, compatible)| json!({"type": kind, "path": path, "compatible": compatible}))
-                .collect();
+            let changes: Vec<_> = changes.iter().map(Line::to_json).collect();
             let report = json!({"compatible": result.is_compatible(), "changes": changes});
             writeln!(out, "{report}")?;
         }
@@ -43,31 +49,57 @@ pub(crate) fn run(args: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliEr
     })
 }
 
+/// One change as printed.
+struct Line {
+    kind: String,
+    path: String,
+    compatible: bool,
+    /// For `--direction full`: which way the change was found.
+    way: Option<&'static str>,
+}
+
+impl Line {
+    fn to_json(&self) -> serde_json::Value {
+        let mut line = json!({"type": self.kind, "path": self.path, "compatible": self.compatible});
+        if let Some(way) = self.way {
+            line["direction"] = json!(way);
+        }
+        line
+    }
+
+    fn human(&self) -> String {
+        match self.way {
+            Some(way) => format!("  {} {} ({way})", self.kind, self.path),
+            None => format!("  {} {}", self.kind, self.path),
+        }
+    }
+}
+
 fn human(
     args: &DiffArgs,
-    changes: &[(String, String, bool)],
+    changes: &[Line],
     compatible: bool,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let direction = format!("{:?}", args.direction).to_lowercase();
     let policy = format!("{:?}", args.policy).to_lowercase();
-    let breaking: Vec<_> = changes.iter().filter(|(_, _, ok)| !ok).collect();
+    let (fine, breaking): (Vec<&Line>, Vec<&Line>) =
+        changes.iter().partition(|line| line.compatible);
     if !breaking.is_empty() {
         writeln!(
             out,
             "--- failure: changes that break {direction} compatibility ({policy} policy) ---\n"
         )?;
         writeln!(out, "Failed in:")?;
-        for (kind, path, _) in &breaking {
-            writeln!(out, "  {kind} {path}")?;
+        for line in &breaking {
+            writeln!(out, "{}", line.human())?;
         }
         writeln!(out)?;
     }
-    let fine: Vec<_> = changes.iter().filter(|(_, _, ok)| *ok).collect();
     if !fine.is_empty() {
         writeln!(out, "Compatible changes:")?;
-        for (kind, path, _) in &fine {
-            writeln!(out, "  {kind} {path}")?;
+        for line in &fine {
+            writeln!(out, "{}", line.human())?;
         }
         writeln!(out)?;
     }
