@@ -1,8 +1,12 @@
 //! The real `upcast` binary, its output compared with the files in `tests/expected/`.
 //! `UPCAST_BLESS=1` rewrites them from the current output.
 
-use std::path::Path;
 use std::process::Command;
+
+#[path = "../../../tests/support/expected.rs"]
+mod expected;
+
+use expected::expect;
 
 /// Runs `upcast ARGS` in this crate's folder: (exit code, stdout).
 fn upcast(args: &[&str]) -> (i32, String) {
@@ -19,21 +23,6 @@ fn upcast(args: &[&str]) -> (i32, String) {
 }
 
 /// Compares `actual` with `tests/expected/NAME`, or writes it there when blessing.
-fn expect(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/expected")
-        .join(name);
-    if std::env::var("UPCAST_BLESS").is_ok_and(|v| v == "1") {
-        std::fs::write(&path, actual).expect("the expected file is writable");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        expected == actual,
-        "{name} differs; UPCAST_BLESS=1 rewrites it\n--- expected\n{expected}\n--- actual\n{actual}"
-    );
-}
-
 #[test]
 fn diff_incompatible_human() {
     let (code, out) = upcast(&[

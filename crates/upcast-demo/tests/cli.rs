@@ -2,8 +2,12 @@
 //! with the files in `tests/expected/`. `UPCAST_BLESS=1` rewrites them.
 
 use std::io::Write;
-use std::path::Path;
 use std::process::{Command, Stdio};
+
+#[path = "../../../tests/support/expected.rs"]
+mod expected;
+
+use expected::expect;
 
 /// Runs `upcast-demo ARGS` in this crate's folder with `stdin`: (exit code, stdout).
 fn demo(args: &[&str], stdin: &str) -> (i32, String) {
@@ -26,21 +30,6 @@ fn demo(args: &[&str], stdin: &str) -> (i32, String) {
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout).into_owned(),
     )
-}
-
-fn expect(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/expected")
-        .join(name);
-    if std::env::var("UPCAST_BLESS").is_ok_and(|v| v == "1") {
-        std::fs::write(&path, actual).expect("the expected file is writable");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        expected == actual,
-        "{name} differs; UPCAST_BLESS=1 rewrites it\n--- expected\n{expected}\n--- actual\n{actual}"
-    );
 }
 
 #[test]

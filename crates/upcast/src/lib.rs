@@ -67,6 +67,9 @@
 //!   the newest.
 //! - **versioned-schema mode**: an enum deriving [`AnyVersion`] reads a record as its
 //!   original version.
+//! - **the CI check** ([`check()`], feature `check`, on by default): every version reaches
+//!   the newest, frozen JSON Schemas did not change, minor versions stay backward
+//!   compatible by Confluent Schema Registry's rules ([`compat`]), samples still upcast.
 //! - A crate that only defines records is dropped by the linker unless used: write
 //!   `use records as _;` in the binary.
 //!

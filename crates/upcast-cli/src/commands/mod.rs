@@ -34,14 +34,29 @@ pub(crate) fn read_json(path: &Path) -> Result<Value, CliError> {
     })
 }
 
-/// The lines of a file, or of standard input for `-`.
-pub(crate) fn lines(path: &Path) -> Result<Box<dyn BufRead>, CliError> {
-    if path == Path::new("-") {
-        return Ok(Box::new(BufReader::new(io::stdin())));
-    }
-    let file = fs::File::open(path).map_err(|source| CliError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    Ok(Box::new(BufReader::new(file)))
+/// The non-empty lines of a file of records (standard input for `-`), numbered from 1.
+pub(crate) fn records(
+    path: &Path,
+) -> Result<impl Iterator<Item = Result<(usize, String), CliError>>, CliError> {
+    let reader: Box<dyn BufRead> = if path == Path::new("-") {
+        Box::new(BufReader::new(io::stdin()))
+    } else {
+        let file = fs::File::open(path).map_err(|source| CliError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Box::new(BufReader::new(file))
+    };
+    let path = path.to_owned();
+    Ok(reader
+        .lines()
+        .enumerate()
+        .filter_map(move |(index, line)| match line {
+            Ok(line) if line.trim().is_empty() => None,
+            Ok(line) => Some(Ok((index + 1, line))),
+            Err(source) => Some(Err(CliError::Read {
+                path: path.clone(),
+                source,
+            })),
+        }))
 }

@@ -1,11 +1,11 @@
 //! `upcast read FILE`: every record upcast to the current version, as JSON Lines.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 
 use serde_json::{Map, Value};
 use upcast::Registry;
 
-use super::{Outcome, lines};
+use super::{Outcome, records};
 use crate::CliError;
 use crate::args::RecordsArgs;
 
@@ -13,20 +13,14 @@ pub(crate) fn run(args: &RecordsArgs, out: &mut dyn Write) -> Result<Outcome, Cl
     let registry = Registry::try_global()?;
     let inline = inline(args);
     let (mut read, mut failed) = (0usize, 0usize);
-    for (index, line) in lines(&args.file)?.lines().enumerate() {
-        let line = line.map_err(|source| CliError::Read {
-            path: args.file.clone(),
-            source,
-        })?;
-        if line.trim().is_empty() {
-            continue;
-        }
+    for record in records(&args.file)? {
+        let (number, line) = record?;
         read += 1;
         match upcast_line(registry, &line, inline) {
             Ok(current) => writeln!(out, "{current}")?,
             Err(error) => {
                 failed += 1;
-                eprintln!("{}:{}: {error}", args.file.display(), index + 1);
+                eprintln!("{}:{}: {error}", args.file.display(), number);
             }
         }
     }

@@ -1,13 +1,13 @@
 //! `upcast stats FILE`: stored records per kind and version, and the steps they need.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
+use std::io::Write;
 
 use serde_json::json;
 use upcast::{Layout, Registry, Version};
 
 use super::read::inline;
-use super::{Outcome, lines};
+use super::{Outcome, records};
 use crate::CliError;
 use crate::args::{Format, RecordsArgs};
 
@@ -95,14 +95,8 @@ fn count(args: &RecordsArgs) -> Result<(Groups, usize, usize), CliError> {
         None => Layout::envelope(),
     };
     let (mut groups, mut total, mut unreadable) = (Groups::new(), 0, 0);
-    for (index, line) in lines(&args.file)?.lines().enumerate() {
-        let line = line.map_err(|source| CliError::Read {
-            path: args.file.clone(),
-            source,
-        })?;
-        if line.trim().is_empty() {
-            continue;
-        }
+    for record in records(&args.file)? {
+        let (number, line) = record?;
         total += 1;
         match layout.header(line.as_bytes()) {
             Ok(header) => {
@@ -120,7 +114,7 @@ fn count(args: &RecordsArgs) -> Result<(Groups, usize, usize), CliError> {
             }
             Err(error) => {
                 unreadable += 1;
-                eprintln!("{}:{}: {error}", args.file.display(), index + 1);
+                eprintln!("{}:{}: {error}", args.file.display(), number);
             }
         }
     }

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use super::change::ChangeType::*;
 use super::compare;
 use super::context::Ctx;
+use super::members;
 use super::scalar::bound;
 use super::unevaluated::{self, is_empty_schema};
 use crate::Error;
@@ -129,21 +130,21 @@ fn removed_item(
     removed: &Value,
     update: Side<'_>,
 ) -> Result<(), Error> {
-    if is_open(update.1) {
-        ctx.add(ItemRemovedFromOpenContentModel);
-    } else if let Some(covering) = covering(update.1) {
-        let compatible = covered(ctx, (original_root, removed), (update.0, covering))?;
-        ctx.add(if compatible {
-            ItemRemovedIsCoveredByPartiallyOpenContentModel
-        } else {
-            ItemRemovedNotCoveredByPartiallyOpenContentModel
-        });
-    } else if removed == &Value::Bool(false) {
-        ctx.add(ItemWithFalseRemovedFromClosedContentModel);
-    } else {
-        ctx.add(ItemRemovedFromClosedContentModel);
-    }
-    Ok(())
+    let changes = [
+        ItemRemovedFromOpenContentModel,
+        ItemRemovedIsCoveredByPartiallyOpenContentModel,
+        ItemRemovedNotCoveredByPartiallyOpenContentModel,
+        ItemWithFalseRemovedFromClosedContentModel,
+        ItemRemovedFromClosedContentModel,
+    ];
+    let covering = covering(update.1).map(|schema| (update.0, schema));
+    members::removed(
+        ctx,
+        is_open(update.1),
+        covering,
+        (original_root, removed),
+        changes,
+    )
 }
 
 fn added_item(
@@ -159,7 +160,7 @@ fn added_item(
             ItemAddedToOpenContentModel
         });
     } else if let Some(covering) = covering(original.1) {
-        let compatible = covered(ctx, (original.0, covering), (update_root, added))?;
+        let compatible = members::covered(ctx, (original.0, covering), (update_root, added))?;
         ctx.add(if compatible {
             ItemAddedIsCoveredByPartiallyOpenContentModel
         } else {
@@ -169,20 +170,6 @@ fn added_item(
         ctx.add(ItemAddedToClosedContentModel);
     }
     Ok(())
-}
-
-/// Compares an item with the schema that covers it; keeps the changes, returns whether
-/// they are compatible.
-fn covered(
-    ctx: &mut Ctx<'_>,
-    original: (&Value, &Value),
-    update: (&Value, &Value),
-) -> Result<bool, Error> {
-    let mut sub = ctx.sub();
-    compare::values(&mut sub, Some(original), Some(update))?;
-    let compatible = sub.is_compatible();
-    ctx.absorb(sub);
-    Ok(compatible)
 }
 
 fn additional(

@@ -25,6 +25,7 @@ mod change;
 mod combined;
 mod compare;
 mod context;
+mod members;
 mod model;
 mod object;
 mod scalar;

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use super::change::ChangeType::*;
 use super::compare;
 use super::context::Ctx;
+use super::members;
 use super::model::resolve;
 use super::scalar::bound;
 use super::unevaluated;
@@ -143,28 +144,21 @@ fn removed_property(
     update: Side<'_>,
     name: &str,
 ) -> Result<(), Error> {
-    if is_open(update.1) {
-        ctx.add(PropertyRemovedFromOpenContentModel);
-    } else if let Some(covering) = covering(update.1, name) {
-        let mut sub = ctx.sub();
-        compare::values(
-            &mut sub,
-            Some((original_root, removed)),
-            Some((update.0, covering)),
-        )?;
-        let compatible = sub.is_compatible();
-        ctx.absorb(sub);
-        ctx.add(if compatible {
-            PropertyRemovedIsCoveredByPartiallyOpenContentModel
-        } else {
-            PropertyRemovedNotCoveredByPartiallyOpenContentModel
-        });
-    } else if removed == &Value::Bool(false) {
-        ctx.add(PropertyWithFalseRemovedFromClosedContentModel);
-    } else {
-        ctx.add(PropertyRemovedFromClosedContentModel);
-    }
-    Ok(())
+    let changes = [
+        PropertyRemovedFromOpenContentModel,
+        PropertyRemovedIsCoveredByPartiallyOpenContentModel,
+        PropertyRemovedNotCoveredByPartiallyOpenContentModel,
+        PropertyWithFalseRemovedFromClosedContentModel,
+        PropertyRemovedFromClosedContentModel,
+    ];
+    let covering = covering(update.1, name).map(|schema| (update.0, schema));
+    members::removed(
+        ctx,
+        is_open(update.1),
+        covering,
+        (original_root, removed),
+        changes,
+    )
 }
 
 fn added_property(
@@ -188,14 +182,7 @@ fn added_property(
         return Ok(());
     }
     if let Some(covering) = covering(original.1, name) {
-        let mut sub = ctx.sub();
-        compare::values(
-            &mut sub,
-            Some((original.0, covering)),
-            Some((update.0, added)),
-        )?;
-        let compatible = sub.is_compatible();
-        ctx.absorb(sub);
+        let compatible = members::covered(ctx, (original.0, covering), (update.0, added))?;
         ctx.add(if compatible {
             PropertyAddedIsCoveredByPartiallyOpenContentModel
         } else {

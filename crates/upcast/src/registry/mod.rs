@@ -203,6 +203,7 @@ impl Registry {
 
     /// Every registered version: its kind, its version and its entry, kinds in order and
     /// versions oldest first.
+    #[cfg(feature = "check")]
     pub(crate) fn entries(&self) -> impl Iterator<Item = (&'static str, &Version, &VersionEntry)> {
         self.kinds.values().flat_map(|table| {
             table
@@ -213,12 +214,14 @@ impl Registry {
     }
 
     /// The newest registered version of `kind` and its entry.
+    #[cfg(feature = "check")]
     pub(crate) fn newest(&self, kind: &str) -> Option<(&Version, &VersionEntry)> {
         let node = self.kinds.get(kind)?.nodes.last()?;
         Some((&node.version, &node.entry))
     }
 
     /// Whether some registered type of `kind` reads data stored at `version`.
+    #[cfg(feature = "check")]
     pub(crate) fn reads(&self, kind: &str, version: &Version) -> bool {
         self.kinds
             .get(kind)
