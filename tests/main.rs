@@ -9,6 +9,7 @@ mod demo;
 mod errors;
 mod fixtures;
 mod layouts;
+mod migrate;
 mod properties;
 mod ranges;
 mod registry;

@@ -66,7 +66,7 @@ impl Layout {
         self.tag_field.as_deref()
     }
 
-    fn input<'a>(&'a self, bytes: &'a [u8]) -> Input<'a> {
+    pub(crate) fn input<'a>(&'a self, bytes: &'a [u8]) -> Input<'a> {
         match self.tag_field() {
             Some(field) => Input::inline(field, bytes),
             None => Input::envelope(bytes),

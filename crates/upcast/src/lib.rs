@@ -67,6 +67,8 @@
 //!   the newest.
 //! - **versioned-schema mode**: an enum deriving [`AnyVersion`] reads a record as its
 //!   original version.
+//! - **lazy migration**: [`from_slice_migrating`] also returns the record re-encoded at the
+//!   current version when it was stored at an older one, for the caller to write back.
 //! - **the CI check** ([`check()`], feature `check`, on by default): every version reaches
 //!   the newest, frozen JSON Schemas did not change, minor versions stay backward
 //!   compatible by Confluent Schema Registry's rules ([`compat`]), samples still upcast.
@@ -93,6 +95,7 @@ pub mod compat;
 mod context;
 mod error;
 mod layout;
+mod migrate;
 mod read;
 mod registry;
 mod upcast_error;
@@ -114,6 +117,7 @@ pub use api::{
 pub use context::Context;
 pub use error::Error;
 pub use layout::Layout;
+pub use migrate::{Migrated, from_slice_migrating};
 pub use read::{Decode, Header};
 pub use registry::{Problem, Registry, RegistryBuilder};
 pub use upcast_error::UpcastError;

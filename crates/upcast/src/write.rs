@@ -9,11 +9,27 @@ use crate::{Error, Tag, Versioned};
 
 /// Writes `{"kind":...,"version":...,"data":...}`, kind and version first so readers learn
 /// the version before the data.
-pub(crate) fn envelope<W: Write, T: Versioned>(mut writer: W, value: &T) -> Result<(), Error> {
+pub(crate) fn envelope<W: Write, T: Versioned>(writer: W, value: &T) -> Result<(), Error> {
+    envelope_with(writer, &serde_json::Map::new(), value)
+}
+
+/// Writes an envelope with other fields (`metadata`) between the version and the data,
+/// where readers skip them without losing the fast path.
+pub(crate) fn envelope_with<W: Write, T: Versioned>(
+    mut writer: W,
+    metadata: &serde_json::Map<String, Value>,
+    value: &T,
+) -> Result<(), Error> {
     writer.write_all(b"{\"kind\":")?;
     serde_json::to_writer(&mut writer, T::KIND).map_err(ser_error)?;
     writer.write_all(b",\"version\":")?;
     serde_json::to_writer(&mut writer, &T::VERSION).map_err(ser_error)?;
+    for (key, field) in metadata {
+        writer.write_all(b",")?;
+        serde_json::to_writer(&mut writer, key).map_err(ser_error)?;
+        writer.write_all(b":")?;
+        serde_json::to_writer(&mut writer, field).map_err(ser_error)?;
+    }
     writer.write_all(b",\"data\":")?;
     serde_json::to_writer(&mut writer, value).map_err(ser_error)?;
     writer.write_all(b"}")?;

@@ -13,7 +13,7 @@ mod tag;
 pub use decode::Decode;
 pub use header::Header;
 pub use input::{Candidate, Input, Opened};
-pub(crate) use input::{Stamp, decode_error, unknown_version};
+pub(crate) use input::{Opening, Stamp, decode_error, unknown_version};
 pub(crate) use scan::metadata as envelope_metadata;
 pub use source::Source;
 pub(crate) use source::{DecodeError, decode};
