@@ -178,23 +178,27 @@ fn additional(
     update: Side<'_>,
     (a, b): (&Items<'_>, &Items<'_>),
 ) -> Result<(), Error> {
-    ctx.enter(a.additional_keyword);
-    let (x, y) = (a.additional_schema(), b.additional_schema());
-    if a.permits_additional() != b.permits_additional() {
-        ctx.add(if a.permits_additional() {
-            AdditionalItemsRemoved
-        } else {
-            AdditionalItemsAdded
-        });
-    } else if x.is_none() && y.is_some() {
-        ctx.add(AdditionalItemsNarrowed);
-    } else if x.is_some() && y.is_none() {
-        ctx.add(AdditionalItemsExtended);
-    } else {
-        compare::values(ctx, x.map(|s| (original.0, s)), y.map(|s| (update.0, s)))?;
+    let changes = [
+        AdditionalItemsAdded,
+        AdditionalItemsRemoved,
+        AdditionalItemsNarrowed,
+        AdditionalItemsExtended,
+    ];
+    members::additional(
+        ctx,
+        a.additional_keyword,
+        changes,
+        additional_of(original.0, a),
+        additional_of(update.0, b),
+    )
+}
+
+fn additional_of<'a>(root: &'a Value, items: &Items<'a>) -> members::Additional<'a> {
+    members::Additional {
+        root,
+        permits: items.permits_additional(),
+        schema: items.additional_schema(),
     }
-    ctx.leave();
-    Ok(())
 }
 
 fn unevaluated(ctx: &mut Ctx<'_>, original: Side<'_>, update: Side<'_>) -> Result<(), Error> {

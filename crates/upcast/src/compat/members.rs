@@ -57,3 +57,47 @@ pub(crate) fn covered(
     ctx.absorb(sub);
     Ok(compatible)
 }
+
+/// What a schema says of members beyond those it lists (`additionalProperties`,
+/// `additionalItems`): whether it permits them, and the schema they must match.
+pub(crate) struct Additional<'a> {
+    pub(crate) root: &'a Value,
+    pub(crate) permits: bool,
+    pub(crate) schema: Option<&'a Value>,
+}
+
+/// The change types of additional members: `[added, removed, narrowed, extended]`.
+pub(crate) type AdditionalChanges = [ChangeType; 4];
+
+/// Compares what two schemas say of additional members, under `keyword`.
+pub(crate) fn additional(
+    ctx: &mut Ctx<'_>,
+    keyword: &str,
+    changes: AdditionalChanges,
+    original: Additional<'_>,
+    update: Additional<'_>,
+) -> Result<(), Error> {
+    let [added, removed, narrowed, extended] = changes;
+    ctx.enter(keyword);
+    let result = match (original.schema, update.schema) {
+        _ if original.permits != update.permits => {
+            ctx.add(if update.permits { added } else { removed });
+            Ok(())
+        }
+        (None, Some(_)) => {
+            ctx.add(narrowed);
+            Ok(())
+        }
+        (Some(_), None) => {
+            ctx.add(extended);
+            Ok(())
+        }
+        (a, b) => compare::values(
+            ctx,
+            a.map(|s| (original.root, s)),
+            b.map(|s| (update.root, s)),
+        ),
+    };
+    ctx.leave();
+    result
+}

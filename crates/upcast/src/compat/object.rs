@@ -287,25 +287,28 @@ fn set_relation(original: &Value, update: &Value) -> Option<super::change::Chang
 /// `additionalProperties`: absent or `true` permits anything, `false` nothing, a schema
 /// what it accepts.
 fn additional(ctx: &mut Ctx<'_>, original: Side<'_>, update: Side<'_>) -> Result<(), Error> {
-    let permits =
-        |keywords: &Keywords| keywords.get("additionalProperties") != Some(&Value::Bool(false));
-    ctx.enter("additionalProperties");
-    let (a, b) = (additional_schema(original.1), additional_schema(update.1));
-    if permits(original.1) != permits(update.1) {
-        ctx.add(if permits(update.1) {
-            AdditionalPropertiesAdded
-        } else {
-            AdditionalPropertiesRemoved
-        });
-    } else if a.is_none() && b.is_some() {
-        ctx.add(AdditionalPropertiesNarrowed);
-    } else if a.is_some() && b.is_none() {
-        ctx.add(AdditionalPropertiesExtended);
-    } else {
-        compare::values(ctx, a.map(|s| (original.0, s)), b.map(|s| (update.0, s)))?;
+    let changes = [
+        AdditionalPropertiesAdded,
+        AdditionalPropertiesRemoved,
+        AdditionalPropertiesNarrowed,
+        AdditionalPropertiesExtended,
+    ];
+    members::additional(
+        ctx,
+        "additionalProperties",
+        changes,
+        additional_of(original),
+        additional_of(update),
+    )
+}
+
+fn additional_of((root, keywords): Side<'_>) -> members::Additional<'_> {
+    let permits = keywords.get("additionalProperties") != Some(&Value::Bool(false));
+    members::Additional {
+        root,
+        permits,
+        schema: additional_schema(keywords),
     }
-    ctx.leave();
-    Ok(())
 }
 
 fn additional_schema(keywords: &Keywords) -> Option<&Value> {
