@@ -4,6 +4,8 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::compat::resolve;
+
 /// Keywords that describe without constraining.
 const ANNOTATIONS: &[&str] = &[
     "title",
@@ -119,12 +121,6 @@ impl<'a> Normalizer<'a> {
             json!({"allOf": [target, Value::Object(beside)]})
         }
     }
-}
-
-/// The schema a local reference (`#`, `#/$defs/Name`) points to.
-pub(crate) fn resolve<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
-    let pointer = reference.strip_prefix('#')?;
-    root.pointer(pointer)
 }
 
 #[cfg(test)]

@@ -36,6 +36,7 @@ use std::fmt;
 use serde_json::Value;
 
 pub use change::{Change, ChangeType};
+pub(crate) use model::resolve;
 
 use crate::Error;
 
