@@ -83,6 +83,7 @@ impl<'de, V: Deserialize<'de>> Visitor<'de> for InlineSeed<'_, V> {
         let without_tag = WithoutTag {
             map,
             field: self.field,
+            tag_seen: false,
         };
         V::deserialize(MapAccessDeserializer::new(without_tag))
     }
@@ -92,6 +93,8 @@ impl<'de, V: Deserialize<'de>> Visitor<'de> for InlineSeed<'_, V> {
 struct WithoutTag<'f, A> {
     map: A,
     field: &'f str,
+    /// Whether the tag was met: a second one is an error, as the two could disagree.
+    tag_seen: bool,
 }
 
 impl<'de, A: MapAccess<'de>> MapAccess<'de> for WithoutTag<'_, A> {
@@ -106,6 +109,9 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for WithoutTag<'_, A> {
                 return Ok(None);
             };
             if key == self.field {
+                if std::mem::replace(&mut self.tag_seen, true) {
+                    return Err(de::Error::custom(format_args!("duplicate field `{key}`")));
+                }
                 self.map.next_value::<IgnoredAny>()?;
                 continue;
             }

@@ -173,6 +173,14 @@ mod tests {
             field: "v",
         });
         assert!(matches!(read, Ok(Point { x: 1, y: 2 })));
+        let twice = br#"{"v":1,"x":1,"v":2,"y":2}"#;
+        assert!(
+            point(Source::Inline {
+                bytes: twice,
+                field: "v"
+            })
+            .is_err()
+        );
         let escaped = br#"{"\u0078":1,"v":"2","y":2}"#;
         assert!(
             point(Source::Inline {
