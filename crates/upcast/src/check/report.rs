@@ -16,7 +16,7 @@ use super::rules::{Level, RULES, Rule};
 /// assert!(report.passed());
 /// assert!(report.to_string().contains("checks: "));
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Report {
     /// Every finding, in the order found.
@@ -113,6 +113,15 @@ impl Report {
             "blessed": self.blessed,
             "findings": findings,
         })
+    }
+}
+
+/// The same as `Display`: `upcast::check(dir).unwrap()` in a test then prints the whole
+/// report, not a struct dump.
+impl fmt::Debug for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f)?;
+        fmt::Display::fmt(self, f)
     }
 }
 
