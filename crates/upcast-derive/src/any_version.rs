@@ -4,6 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Data, DeriveInput, Fields, Ident, Type};
 
+use crate::crate_path::CratePath;
 use crate::errors::Errors;
 
 const SHAPE: &str = "#[derive(AnyVersion)] needs an enum with one variant per version, oldest \
@@ -17,6 +18,7 @@ struct Variant<'a> {
 
 pub(crate) fn expand(input: &DeriveInput) -> TokenStream {
     let mut errors = Errors::default();
+    let krate = crate_path(input, &mut errors);
     let variants = variants(input, &mut errors);
     if !input.generics.params.is_empty() {
         errors.at(
@@ -27,14 +29,38 @@ pub(crate) fn expand(input: &DeriveInput) -> TokenStream {
     if !errors.is_empty() || variants.is_empty() {
         return errors.into_compile_errors();
     }
-    let decode = decode_impl(&input.ident, &variants);
-    let any = any_version_impl(&input.ident, &variants);
+    let p = krate.private();
+    let decode = decode_impl(&input.ident, &variants, &p);
+    let any = any_version_impl(&input.ident, &variants, &p);
     quote! {
         const _: () = {
             #decode
             #any
         };
     }
+}
+
+/// `#[any_version(crate = "path")]`, the only attribute of the derive.
+fn crate_path(input: &DeriveInput, errors: &mut Errors) -> CratePath {
+    let mut krate = CratePath::default();
+    for attr in input
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("any_version"))
+    {
+        let parsed = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("crate") {
+                krate = CratePath::parse(&meta)?;
+                Ok(())
+            } else {
+                Err(meta.error("unknown any_version attribute, expected `crate = \"...\"`"))
+            }
+        });
+        if let Err(error) = parsed {
+            errors.push(error);
+        }
+    }
+    krate
 }
 
 fn variants<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Vec<Variant<'a>> {
@@ -67,8 +93,7 @@ fn variants<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Vec<Variant<'a>>
     found
 }
 
-fn decode_impl(name: &Ident, variants: &[Variant<'_>]) -> TokenStream {
-    let p = quote!(::upcast::__private);
+fn decode_impl(name: &Ident, variants: &[Variant<'_>], p: &TokenStream) -> TokenStream {
     let types: Vec<&Type> = variants.iter().map(|v| v.ty).collect();
     let first = types[0];
     let kind_message = format!(
@@ -100,8 +125,7 @@ fn decode_impl(name: &Ident, variants: &[Variant<'_>]) -> TokenStream {
     }
 }
 
-fn any_version_impl(name: &Ident, variants: &[Variant<'_>]) -> TokenStream {
-    let p = quote!(::upcast::__private);
+fn any_version_impl(name: &Ident, variants: &[Variant<'_>], p: &TokenStream) -> TokenStream {
     let types: Vec<&Type> = variants.iter().map(|v| v.ty).collect();
     let idents: Vec<&Ident> = variants.iter().map(|v| v.ident).collect();
     let current = types[types.len() - 1];

@@ -1,10 +1,12 @@
 //! The macros of [upcast](https://docs.rs/upcast): `#[derive(Versioned)]`,
 //! `#[derive(AnyVersion)]` and `#[upcast::register]`. Depend on `upcast`, which re-exports
-//! them; the code they generate names only `::upcast::__private`.
+//! them; the code they generate names only `::upcast::__private`, or `<path>::__private`
+//! with `crate = "path"` for crates that re-export upcast.
 
 #![warn(missing_docs)]
 
 mod any_version;
+mod crate_path;
 mod errors;
 mod register;
 mod versioned;
@@ -21,7 +23,7 @@ pub fn derive_versioned(input: TokenStream) -> TokenStream {
 
 /// Implements `upcast::AnyVersion` on an enum with one variant per version. See the
 /// `upcast` crate.
-#[proc_macro_derive(AnyVersion)]
+#[proc_macro_derive(AnyVersion, attributes(any_version))]
 pub fn derive_any_version(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     any_version::expand(&input).into()

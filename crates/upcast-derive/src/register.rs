@@ -4,6 +4,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::{GenericArgument, ItemImpl, Path, PathArguments, Type};
 
+use crate::crate_path::CratePath;
 use crate::errors::Errors;
 
 const USAGE: &str = "#[upcast::register] goes on `impl From<Old> for New`, \
@@ -18,9 +19,7 @@ enum Step<'a> {
 
 pub(crate) fn expand(args: TokenStream, item: &ItemImpl) -> TokenStream {
     let mut errors = Errors::default();
-    if !args.is_empty() {
-        errors.at(&args, "#[upcast::register] takes no arguments");
-    }
+    let krate = arguments(args, &mut errors);
     if !item.generics.params.is_empty() {
         errors.at(
             &item.generics,
@@ -30,7 +29,7 @@ pub(crate) fn expand(args: TokenStream, item: &ItemImpl) -> TokenStream {
     }
     let step = classify(item, &mut errors);
     let registration = match step.filter(|_| errors.is_empty()) {
-        Some(step) => registration(&step),
+        Some(step) => registration(&step, &krate.private()),
         None => TokenStream::new(),
     };
     let errors = errors.into_compile_errors();
@@ -39,6 +38,27 @@ pub(crate) fn expand(args: TokenStream, item: &ItemImpl) -> TokenStream {
         #item
         #registration
     }
+}
+
+/// The attribute's arguments: only `crate = "path"`.
+fn arguments(args: TokenStream, errors: &mut Errors) -> CratePath {
+    let mut krate = CratePath::default();
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("crate") {
+            krate = CratePath::parse(&meta)?;
+            Ok(())
+        } else {
+            let path = &meta.path;
+            let name = quote!(#path).to_string().replace(' ', "");
+            Err(meta.error(format_args!(
+                "unknown argument `{name}` of #[upcast::register], expected `crate = \"...\"`"
+            )))
+        }
+    });
+    if let Err(error) = syn::parse::Parser::parse2(parser, args) {
+        errors.push(error);
+    }
+    krate
 }
 
 /// Not an impl at all: keep the tokens, add the error.
@@ -86,8 +106,8 @@ fn single_argument<'a>(path: &'a Path, errors: &mut Errors) -> Option<&'a Type> 
     None
 }
 
-fn registration(step: &Step<'_>) -> TokenStream {
-    let p = quote!(::upcast::__private);
+/// `p` is the path of upcast's `__private` module.
+fn registration(step: &Step<'_>, p: &TokenStream) -> TokenStream {
     let (old, upcast_impl) = match step {
         Step::Upcast { old } => (*old, TokenStream::new()),
         Step::From { old, new } => (
@@ -98,6 +118,7 @@ fn registration(step: &Step<'_>) -> TokenStream {
                 quote! {
                     #p::Result::Ok(<#new as ::core::convert::From<#old>>::from(self))
                 },
+                p,
             ),
         ),
         Step::TryFrom { old, new } => (
@@ -108,6 +129,7 @@ fn registration(step: &Step<'_>) -> TokenStream {
                 quote! {
                     <#new as ::core::convert::TryFrom<#old>>::try_from(self).map_err(#p::UpcastError::from)
                 },
+                p,
             ),
         ),
     };
@@ -123,8 +145,7 @@ fn registration(step: &Step<'_>) -> TokenStream {
 
 /// A `From` or `TryFrom` step also implements `Upcast`, which makes a second step from the
 /// same version a compile error (conflicting impls) rather than a runtime one.
-fn upcast_impl(old: &Type, new: &Type, body: TokenStream) -> TokenStream {
-    let p = quote!(::upcast::__private);
+fn upcast_impl(old: &Type, new: &Type, body: TokenStream, p: &TokenStream) -> TokenStream {
     quote! {
         #[automatically_derived]
         impl #p::Upcast for #old {

@@ -42,7 +42,7 @@ impl Version {
     /// # Ok::<(), upcast::Error>(())
     /// ```
     pub fn parse(text: &str) -> Result<Self, Error> {
-        parse_short_or_full(text)
+        upcast_version::parse(text)
             .map(Version)
             .map_err(|reason| Error::InvalidVersion {
                 text: text.to_owned(),
@@ -127,6 +127,11 @@ impl Version {
         }
     }
 
+    /// The release this version is or leads to: `2.7.0` for `2.7.0-rc1`.
+    pub(crate) fn release(&self) -> Version {
+        Version::new(self.0.major, self.0.minor, self.0.patch)
+    }
+
     /// The compatible range this version opens, in Cargo's notation (`^3`, `^0.3`, `=0.0.3`).
     pub(crate) fn range_name(&self) -> String {
         if self.is_prerelease() {
@@ -138,18 +143,6 @@ impl Version {
             (major, _) => format!("^{major}"),
         }
     }
-}
-
-/// Adds the missing `.0` components of the short forms, then defers to semver.
-fn parse_short_or_full(text: &str) -> Result<semver::Version, String> {
-    let core_end = text.find(['-', '+']).unwrap_or(text.len());
-    let (core, suffix) = text.split_at(core_end);
-    let padded = match core.matches('.').count() {
-        0 => format!("{core}.0.0{suffix}"),
-        1 => format!("{core}.0{suffix}"),
-        _ => return semver::Version::parse(text).map_err(|e| e.to_string()),
-    };
-    semver::Version::parse(&padded).map_err(|e| e.to_string())
 }
 
 impl FromStr for Version {
@@ -263,6 +256,28 @@ impl Tag {
         match self {
             Tag::Number(major) => *version == Version::new(major, 0, 0),
             Tag::Text(text) => Version::parse(text).is_ok_and(|declared| declared == *version),
+        }
+    }
+}
+
+impl Tag {
+    /// Whether `text`, a version kept as text beside a record (a column, a header), is this
+    /// tag as its type writes it: `5` for `Tag::Number(5)`, `3.1.0` for `Tag::Text("3.1.0")`.
+    ///
+    /// ```
+    /// use upcast::Tag;
+    ///
+    /// assert!(Tag::Number(5).is_written_as("5"));
+    /// assert!(!Tag::Number(5).is_written_as("5.0.0"));
+    /// assert!(Tag::Text("3.1.0").is_written_as("3.1.0") && !Tag::Text("3.1.0").is_written_as("3.1"));
+    /// ```
+    pub fn is_written_as(self, text: &str) -> bool {
+        match self {
+            Tag::Number(major) => {
+                let canonical = text == "0" || !text.starts_with('0');
+                canonical && text.bytes().all(|b| b.is_ascii_digit()) && text.parse() == Ok(major)
+            }
+            Tag::Text(declared) => declared == text,
         }
     }
 }

@@ -1,11 +1,13 @@
-//! The `#[versioned(kind = "...", version = N | "x.y.z", untagged)]` attribute.
+//! The `#[versioned(kind = "...", version = N | "x.y.z", untagged, crate = "...")]` attribute.
 
 use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
 use syn::{DeriveInput, Lit, LitStr};
 
-use super::version;
+use crate::crate_path::CratePath;
 use crate::errors::Errors;
+
+const KEYS: &str = "`kind`, `version`, `untagged`, `crate`";
 
 /// The parsed attribute; `None` from [`parse`] when `kind` or `version` is missing.
 pub(crate) struct Attrs {
@@ -25,12 +27,14 @@ struct Found {
     kind: Option<LitStr>,
     version: Option<Declared>,
     untagged: Option<Span>,
+    krate: CratePath,
     attribute: Option<Span>,
     /// Keys given, valid or not: an invalid value is reported once, not also as missing.
     seen: Vec<String>,
 }
 
-pub(crate) fn parse(input: &DeriveInput, errors: &mut Errors) -> Option<Attrs> {
+/// The attribute, and the crate path (kept even when the rest is wrong, for the fallback).
+pub(crate) fn parse(input: &DeriveInput, errors: &mut Errors) -> (Option<Attrs>, CratePath) {
     let mut found = Found::default();
     for attr in input
         .attrs
@@ -54,7 +58,7 @@ pub(crate) fn parse(input: &DeriveInput, errors: &mut Errors) -> Option<Attrs> {
             "missing #[versioned(...)] attribute: use #[versioned(kind = \"...\", version = 1)] \
              to name the stored kind and version",
         );
-        return None;
+        return (None, found.krate);
     };
     let seen = |key: &str| found.seen.iter().any(|seen| seen == key);
     if !seen("kind") {
@@ -69,24 +73,28 @@ pub(crate) fn parse(input: &DeriveInput, errors: &mut Errors) -> Option<Attrs> {
             "missing `version`: use #[versioned(version = 1)] or #[versioned(version = \"1.2.0\")]",
         );
     }
-    Some(Attrs {
-        kind: found.kind?,
-        version: found.version?,
-        untagged: found.untagged.is_some(),
-    })
+    let attrs = match (found.kind, found.version) {
+        (Some(kind), Some(version)) => Some(Attrs {
+            kind,
+            version,
+            untagged: found.untagged.is_some(),
+        }),
+        _ => None,
+    };
+    (attrs, found.krate)
 }
 
 fn one_entry(meta: &ParseNestedMeta<'_>, found: &mut Found, errors: &mut Errors) {
     let Some(name) = meta.path.get_ident().map(ToString::to_string) else {
-        errors.at(&meta.path, "expected `kind`, `version` or `untagged`");
+        errors.at(&meta.path, format!("expected one of {KEYS}"));
         return;
     };
     let duplicate = match name.as_str() {
-        "kind" | "version" | "untagged" => found.seen.contains(&name),
+        "kind" | "version" | "untagged" | "crate" => found.seen.contains(&name),
         _ => {
             errors.at(
                 &meta.path,
-                format!("unknown versioned attribute `{name}`, expected one of `kind`, `version`, `untagged`"),
+                format!("unknown versioned attribute `{name}`, expected one of {KEYS}"),
             );
             skip_value(meta);
             return;
@@ -104,6 +112,7 @@ fn one_entry(meta: &ParseNestedMeta<'_>, found: &mut Found, errors: &mut Errors)
     let result = match name.as_str() {
         "kind" => kind(meta).map(|kind| found.kind = Some(kind)),
         "version" => declared(meta).map(|version| found.version = Some(version)),
+        "crate" => CratePath::parse(meta).map(|krate| found.krate = krate),
         _ => untagged(meta).map(|span| found.untagged = Some(span)),
     };
     if let Err(error) = result {
@@ -130,7 +139,7 @@ fn declared(meta: &ParseNestedMeta<'_>) -> syn::Result<Declared> {
     let lit: Lit = meta.value()?.parse()?;
     match lit {
         Lit::Int(int) => int.base10_parse::<u64>().map(Declared::Number),
-        Lit::Str(text) => match version::check(&text.value()) {
+        Lit::Str(text) => match upcast_version::parse(&text.value()) {
             Ok(_) => Ok(Declared::Text(text)),
             Err(reason) => Err(syn::Error::new(
                 text.span(),
@@ -161,7 +170,7 @@ fn untagged(meta: &ParseNestedMeta<'_>) -> syn::Result<Span> {
 }
 
 /// Consumes `= value` after a rejected key, so parsing goes on to the next entry.
-fn skip_value(meta: &ParseNestedMeta<'_>) {
+pub(crate) fn skip_value(meta: &ParseNestedMeta<'_>) {
     if meta.input.peek(syn::Token![=]) {
         let _ = meta.value().and_then(|value| value.parse::<syn::Expr>());
     }

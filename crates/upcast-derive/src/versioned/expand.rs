@@ -6,25 +6,26 @@ use syn::DeriveInput;
 
 use super::attr::{Attrs, Declared};
 
-pub(crate) fn versioned(input: &DeriveInput, attrs: &Attrs) -> TokenStream {
+/// `p` is the path of upcast's `__private` module.
+pub(crate) fn versioned(input: &DeriveInput, attrs: &Attrs, p: &TokenStream) -> TokenStream {
     let ident = &input.ident;
     let kind = &attrs.kind;
     let untagged = attrs.untagged;
     let tag = match &attrs.version {
-        Declared::Number(major) => quote!(::upcast::__private::Tag::Number(#major)),
-        Declared::Text(text) => quote!(::upcast::__private::Tag::Text(#text)),
+        Declared::Number(major) => quote!(#p::Tag::Number(#major)),
+        Declared::Text(text) => quote!(#p::Tag::Text(#text)),
     };
     quote! {
         const _: () = {
             #[automatically_derived]
-            impl ::upcast::__private::Versioned for #ident {
+            impl #p::Versioned for #ident {
                 const KIND: &'static str = #kind;
-                const VERSION: ::upcast::__private::Tag = #tag;
+                const VERSION: #p::Tag = #tag;
                 const UNTAGGED: bool = #untagged;
             }
 
-            ::upcast::__private::inventory::submit! {
-                ::upcast::__private::VersionEntry::of::<#ident>()
+            #p::inventory::submit! {
+                #p::VersionEntry::of::<#ident>()
             }
         };
     }
@@ -32,16 +33,16 @@ pub(crate) fn versioned(input: &DeriveInput, attrs: &Attrs) -> TokenStream {
 
 /// After an error: an impl with placeholder values and no registration, so uses of the
 /// type elsewhere do not add errors of their own.
-pub(crate) fn fallback(input: &DeriveInput) -> TokenStream {
+pub(crate) fn fallback(input: &DeriveInput, p: &TokenStream) -> TokenStream {
     if !input.generics.params.is_empty() {
         return TokenStream::new();
     }
     let ident = &input.ident;
     quote! {
         #[automatically_derived]
-        impl ::upcast::__private::Versioned for #ident {
+        impl #p::Versioned for #ident {
             const KIND: &'static str = "";
-            const VERSION: ::upcast::__private::Tag = ::upcast::__private::Tag::Number(0);
+            const VERSION: #p::Tag = #p::Tag::Number(0);
         }
     }
 }

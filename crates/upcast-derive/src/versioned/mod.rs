@@ -2,7 +2,6 @@
 
 mod attr;
 mod expand;
-mod version;
 
 use proc_macro2::TokenStream;
 use syn::DeriveInput;
@@ -11,7 +10,7 @@ use crate::errors::Errors;
 
 pub(crate) fn expand(input: &DeriveInput) -> TokenStream {
     let mut errors = Errors::default();
-    let attrs = attr::parse(input, &mut errors);
+    let (attrs, krate) = attr::parse(input, &mut errors);
     if !input.generics.params.is_empty() {
         errors.at(
             &input.generics,
@@ -19,10 +18,11 @@ pub(crate) fn expand(input: &DeriveInput) -> TokenStream {
              type; derive it on a type without parameters",
         );
     }
+    let p = krate.private();
     match attrs.filter(|_| errors.is_empty()) {
-        Some(attrs) => expand::versioned(input, &attrs),
+        Some(attrs) => expand::versioned(input, &attrs, &p),
         None => {
-            let stub = expand::fallback(input);
+            let stub = expand::fallback(input, &p);
             let errors = errors.into_compile_errors();
             quote::quote! { #errors #stub }
         }
