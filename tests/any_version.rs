@@ -108,7 +108,7 @@ fn unknown_and_wrong_kind_errors() {
     assert_eq!(text, "invalid kind `product`, expected `customer`");
     let text = error(Layout::inline("schema_version").from_str::<AnyCustomer>("{}")).to_string();
     assert!(
-        text.starts_with("missing version tag `schema_version` in a `customer` record"),
+        text.starts_with("missing version tag `schema_version` in a record of kind `customer`"),
         "{text}"
     );
 }

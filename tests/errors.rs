@@ -113,12 +113,12 @@ fn missing_version_without_untagged_version() {
     let json = r#"{"kind":"customer","data":{}}"#;
     assert_eq!(
         message(upcast::from_str::<Customer>(json)),
-        "missing version tag `version` in a `customer` record, and `customer` declares no \
+        "missing version tag `version` in a record of kind `customer`, which declares no \
          untagged version; mark the version of such records with #[versioned(untagged)]"
     );
     let inline = message(Layout::inline("v").from_str::<Customer>("{}"));
     assert!(
-        inline.starts_with("missing version tag `v` in a `customer` record"),
+        inline.starts_with("missing version tag `v` in a record of kind `customer`"),
         "{inline}"
     );
 }

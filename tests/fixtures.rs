@@ -32,11 +32,7 @@ impl Upcast for NoteV1 {
         if self.text == "fail" {
             return Err(UpcastError::new("the note says `fail`"));
         }
-        let source = cx
-            .metadata()
-            .get("source")
-            .and_then(|s| s.as_str())
-            .unwrap_or("-");
+        let source = cx.metadata().get_str("source").unwrap_or("-");
         let origin = format!("{} {} {}", cx.stored_version(), source, cx.is_untagged());
         Ok(Note {
             text: self.text,

@@ -10,6 +10,7 @@ mod errors;
 mod fixtures;
 mod layouts;
 mod migrate;
+mod private_registry;
 mod properties;
 mod ranges;
 mod registry;

@@ -11,7 +11,7 @@ fn an_old_envelope_is_rewritten_with_its_metadata() {
     let read = upcast::from_slice_migrating::<Customer>(stored.as_bytes()).unwrap();
     let rewrite = read.rewrite.clone().unwrap();
     assert!(rewrite.starts_with(
-        br#"{"kind":"customer","version":5,"at":"2021-02-03T04:05:06Z","id":"evt-9","data":"#
+        br#"{"kind":"customer","version":5,"id":"evt-9","at":"2021-02-03T04:05:06Z","data":"#
     ));
     let reread = upcast::from_slice_migrating::<Customer>(&rewrite).unwrap();
     assert_eq!(reread.value, read.value);

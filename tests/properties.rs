@@ -142,7 +142,7 @@ proptest! {
 
     #[test]
     fn every_old_customer_version_reads_as_its_steps_give(v1 in customer_v1(), at in "20[0-9]{2}-01-01") {
-        let metadata = serde_json::Map::from_iter([("at".to_owned(), json!(at))]);
+        let metadata = upcast::Metadata::from(serde_json::Map::from_iter([("at".to_owned(), json!(at))]));
         let stored = Version::new(4, 0, 0);
         let cx = Context::new("customer", &stored).with_metadata(&metadata);
         let v2 = CustomerV2::from(v1.clone());

@@ -25,7 +25,10 @@ fn four_steps_give_what_the_steps_give_by_hand() {
         json!({"kind": "customer", "version": 1, "at": "2019-01-01T00:00:00Z", "data": v1()});
     let read: Customer = upcast::from_value(stored).unwrap();
     let v4 = CustomerV4::from(CustomerV3::from(CustomerV2::from(v1())));
-    let metadata = serde_json::Map::from_iter([("at".to_owned(), json!("2019-01-01T00:00:00Z"))]);
+    let metadata = upcast::Metadata::from(serde_json::Map::from_iter([(
+        "at".to_owned(),
+        json!("2019-01-01T00:00:00Z"),
+    )]));
     let stored_version = Version::new(1, 0, 0);
     let cx = Context::new("customer", &stored_version).with_metadata(&metadata);
     assert_eq!(read, v4.upcast(&cx).unwrap());
@@ -56,7 +59,8 @@ fn fallible_step_error_keeps_its_message_and_versions() {
     let failure = error(upcast::from_value::<Customer>(stored));
     assert_eq!(
         failure.to_string(),
-        "cannot upcast `customer` from 4.0.0 to 5.0.0: unknown country `Atlantis` of customer `cus_000042`"
+        "cannot upcast `customer` from 4.0.0 to 5.0.0 (stored at 1.0.0): unknown country \
+         `Atlantis` of customer `cus_000042`"
     );
     assert!(matches!(failure, upcast::Error::Step { .. }));
 }

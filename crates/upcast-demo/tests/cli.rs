@@ -42,7 +42,7 @@ fn the_demo_domain_passes_its_check() {
 #[test]
 fn stats_of_the_event_store() {
     let (code, out) = demo(&["stats", "data/events.jsonl"], "");
-    assert_eq!(code, 0, "{out}");
+    assert_eq!(code, 1, "two junk customers fail their steps: {out}");
     expect("stats-events.txt", &out);
 }
 
@@ -61,9 +61,10 @@ fn stats_of_inline_orders_as_json() {
         ],
         "",
     );
-    assert_eq!(code, 0, "{out}");
+    assert_eq!(code, 1, "a junk order fails its step: {out}");
     let stats: serde_json::Value = serde_json::from_str(&out).expect("JSON output");
     assert_eq!(stats["records"], 6_500);
+    assert_eq!(stats["failing"], 1);
     assert!(stats["groups"].as_array().is_some_and(|g| {
         g.iter()
             .any(|g| g["version"] == "untagged" && g["steps"] == 2)

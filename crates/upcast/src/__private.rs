@@ -11,6 +11,7 @@ pub use core::result::Result;
 pub fn step<A: Upcast<Next = B>, B: Versioned>(value: A, cx: &Context<'_>) -> Result<B, Error> {
     value.upcast(cx).map_err(|error| Error::Step {
         kind: A::KIND.to_owned(),
+        stored: Box::new(cx.stored_version().clone()),
         from: A::VERSION.version().unwrap_or(Version::new(0, 0, 0)),
         to: B::VERSION.version().unwrap_or(Version::new(0, 0, 0)),
         source: error.into_boxed(),

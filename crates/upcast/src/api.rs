@@ -1,12 +1,12 @@
-//! The free functions: the envelope layout, named like serde_json's, and the external
-//! layout (`*_at`), where the caller supplies the version.
+//! The free functions over the global registry: the envelope layout, named like
+//! serde_json's, and the external layout (`*_at`), where the caller supplies the version.
 
 use std::io;
 
 use serde_json::Value;
 
-use crate::read::Input;
-use crate::{Decode, Error, Header, Layout, Version, Versioned};
+use crate::layout::{ENVELOPE, EXTERNAL};
+use crate::{Decode, Error, Header, Version, Versioned};
 
 /// Reads an envelope of any registered version as `T`.
 ///
@@ -34,7 +34,7 @@ use crate::{Decode, Error, Header, Layout, Version, Versioned};
 /// # Ok::<(), upcast::Error>(())
 /// ```
 pub fn from_slice<T: Decode>(bytes: &[u8]) -> Result<T, Error> {
-    Layout::envelope().from_slice(bytes)
+    ENVELOPE.from_slice(bytes)
 }
 
 /// Reads an envelope of any registered version as `T`.
@@ -47,7 +47,7 @@ pub fn from_slice<T: Decode>(bytes: &[u8]) -> Result<T, Error> {
 /// # Ok::<(), upcast::Error>(())
 /// ```
 pub fn from_str<T: Decode>(text: &str) -> Result<T, Error> {
-    Layout::envelope().from_str(text)
+    ENVELOPE.from_str(text)
 }
 
 /// Reads an envelope of any registered version as `T` from a reader, read to its end first.
@@ -61,7 +61,7 @@ pub fn from_str<T: Decode>(text: &str) -> Result<T, Error> {
 /// # Ok::<(), upcast::Error>(())
 /// ```
 pub fn from_reader<T: Decode, R: io::Read>(reader: R) -> Result<T, Error> {
-    Layout::envelope().from_reader(reader)
+    ENVELOPE.from_reader(reader)
 }
 
 /// Reads an envelope of any registered version as `T` from a parsed JSON value.
@@ -75,7 +75,7 @@ pub fn from_reader<T: Decode, R: io::Read>(reader: R) -> Result<T, Error> {
 /// # Ok::<(), upcast::Error>(())
 /// ```
 pub fn from_value<T: Decode>(value: Value) -> Result<T, Error> {
-    Layout::envelope().from_value(value)
+    ENVELOPE.from_value(value)
 }
 
 /// The kind and version tag of an envelope, without decoding its data. See [`Header`].
@@ -86,7 +86,7 @@ pub fn from_value<T: Decode>(value: Value) -> Result<T, Error> {
 /// # Ok::<(), upcast::Error>(())
 /// ```
 pub fn header(bytes: &[u8]) -> Result<Header, Error> {
-    Layout::envelope().header(bytes)
+    ENVELOPE.header(bytes)
 }
 
 /// Writes `value` in an envelope with its kind and version tag.
@@ -100,7 +100,7 @@ pub fn header(bytes: &[u8]) -> Result<Header, Error> {
 /// # Ok::<(), upcast::Error>(())
 /// ```
 pub fn to_vec<T: Versioned>(value: &T) -> Result<Vec<u8>, Error> {
-    Layout::envelope().to_vec(value)
+    ENVELOPE.to_vec(value)
 }
 
 /// Writes `value` in an envelope with its kind and version tag.
@@ -114,7 +114,7 @@ pub fn to_vec<T: Versioned>(value: &T) -> Result<Vec<u8>, Error> {
 /// # Ok::<(), upcast::Error>(())
 /// ```
 pub fn to_string<T: Versioned>(value: &T) -> Result<String, Error> {
-    Layout::envelope().to_string(value)
+    ENVELOPE.to_string(value)
 }
 
 /// Writes `value` in an envelope with its kind and version tag to `writer`.
@@ -129,7 +129,7 @@ pub fn to_string<T: Versioned>(value: &T) -> Result<String, Error> {
 /// # Ok::<(), upcast::Error>(())
 /// ```
 pub fn to_writer<W: io::Write, T: Versioned>(writer: W, value: &T) -> Result<(), Error> {
-    Layout::envelope().to_writer(writer, value)
+    ENVELOPE.to_writer(writer, value)
 }
 
 /// Writes `value` in an envelope with its kind and version tag as a JSON value.
@@ -143,7 +143,7 @@ pub fn to_writer<W: io::Write, T: Versioned>(writer: W, value: &T) -> Result<(),
 /// # Ok::<(), upcast::Error>(())
 /// ```
 pub fn to_value<T: Versioned>(value: &T) -> Result<Value, Error> {
-    Layout::envelope().to_value(value)
+    ENVELOPE.to_value(value)
 }
 
 /// Reads the record `bytes`, stored at `version` (kept outside the data: a column, a
@@ -168,7 +168,7 @@ pub fn to_value<T: Versioned>(value: &T) -> Result<Value, Error> {
 /// # Ok::<(), upcast::Error>(())
 /// ```
 pub fn from_slice_at<T: Decode>(version: &Version, bytes: &[u8]) -> Result<T, Error> {
-    T::__decode(Input::external(version, bytes))
+    EXTERNAL.from_slice_at(version, bytes)
 }
 
 /// Reads the record `text`, stored at `version`, as `T`. See [`from_slice_at`].
@@ -195,13 +195,8 @@ pub fn from_str_at<T: Decode>(version: &Version, text: &str) -> Result<T, Error>
 /// let note: Note = upcast::from_reader_at(&upcast::Version::new(1, 0, 0), file)?;
 /// # Ok::<(), upcast::Error>(())
 /// ```
-pub fn from_reader_at<T: Decode, R: io::Read>(
-    version: &Version,
-    mut reader: R,
-) -> Result<T, Error> {
-    let mut bytes = Vec::new();
-    reader.read_to_end(&mut bytes)?;
-    from_slice_at(version, &bytes)
+pub fn from_reader_at<T: Decode, R: io::Read>(version: &Version, reader: R) -> Result<T, Error> {
+    EXTERNAL.reader().from_reader_at(version, reader)
 }
 
 /// Reads the parsed record `value`, stored at `version`, as `T`. See [`from_slice_at`].
@@ -214,5 +209,5 @@ pub fn from_reader_at<T: Decode, R: io::Read>(
 /// # Ok::<(), upcast::Error>(())
 /// ```
 pub fn from_value_at<T: Decode>(version: &Version, value: Value) -> Result<T, Error> {
-    T::__decode(Input::external_value(version, value))
+    EXTERNAL.reader().from_value_at(version, value)
 }

@@ -1,39 +1,45 @@
-//! What a step can see of the read it is part of.
+//! What a step knows about the read it is part of.
 
+use std::any::Any;
 use std::cell::OnceCell;
+use std::fmt;
 use std::sync::OnceLock;
 
-use serde_json::{Map, Value};
-
-use crate::Version;
 use crate::read::envelope_metadata;
+use crate::{Metadata, Version};
 
-/// The read a step is part of: the record's kind, the version it was stored with, and the
-/// envelope's extra fields (ids, timestamps) as metadata.
+/// The read a step is part of: the record's kind, the version it was stored with, the
+/// fields stored beside its data (an envelope's ids and timestamps) as [`Metadata`], and the
+/// caller's own options, in every layout.
 ///
 /// ```
-/// use serde_json::{Map, json};
-/// use upcast::{Context, Version};
+/// use upcast::{Context, Metadata, Version};
 ///
-/// let mut metadata = Map::new();
-/// metadata.insert("id".into(), json!("evt-7"));
+/// struct Tenant { currency: &'static str }
+///
+/// let mut metadata = Metadata::new();
+/// metadata.insert("id", "evt-7")?;
 /// let stored = Version::new(1, 0, 0);
-/// let cx = Context::new("user", &stored).with_metadata(&metadata);
+/// let tenant = Tenant { currency: "EUR" };
+/// let cx = Context::new("user", &stored).with_metadata(&metadata).with_options(&tenant);
 /// assert_eq!(cx.kind(), "user");
 /// assert_eq!(cx.stored_version(), &stored);
-/// assert_eq!(cx.metadata()["id"], "evt-7");
+/// assert_eq!(cx.metadata().get_str("id"), Some("evt-7"));
+/// assert_eq!(cx.options::<Tenant>().map(|t| t.currency), Some("EUR"));
+/// # Ok::<(), upcast::Error>(())
 /// ```
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct Context<'a> {
     kind: &'a str,
     stored: &'a Version,
     untagged: bool,
-    metadata: Metadata<'a>,
+    metadata: MetadataRef<'a>,
+    options: Option<&'a (dyn Any + Sync)>,
 }
 
 #[derive(Clone, Copy, Debug)]
-enum Metadata<'a> {
-    Ready(&'a Map<String, Value>),
+enum MetadataRef<'a> {
+    Ready(&'a Metadata),
     Lazy(&'a LazyMetadata<'a>),
 }
 
@@ -42,7 +48,7 @@ enum Metadata<'a> {
 #[derive(Debug)]
 pub(crate) struct LazyMetadata<'a> {
     envelope: &'a [u8],
-    parsed: OnceCell<Map<String, Value>>,
+    parsed: OnceCell<Metadata>,
 }
 
 impl<'a> LazyMetadata<'a> {
@@ -53,16 +59,19 @@ impl<'a> LazyMetadata<'a> {
         }
     }
 
-    fn get(&self) -> &Map<String, Value> {
+    fn get(&self) -> &Metadata {
         // The envelope was read successfully before: parsing it again cannot fail.
-        self.parsed
-            .get_or_init(|| envelope_metadata(self.envelope).unwrap_or_default())
+        self.parsed.get_or_init(|| {
+            envelope_metadata(self.envelope)
+                .map(Metadata::from)
+                .unwrap_or_default()
+        })
     }
 }
 
 impl<'a> Context<'a> {
-    /// A context for a record of `kind` stored at `stored`, with no metadata. Reads build
-    /// their own; this is for calling steps directly, as in tests.
+    /// A context for a record of `kind` stored at `stored`, with no metadata and no
+    /// options. Reads build their own; this is for calling steps directly, as in tests.
     ///
     /// ```
     /// let stored = upcast::Version::new(2, 0, 0);
@@ -74,28 +83,40 @@ impl<'a> Context<'a> {
             kind,
             stored,
             untagged: false,
-            metadata: Metadata::Ready(empty_map()),
+            metadata: MetadataRef::Ready(empty_metadata()),
+            options: None,
         }
     }
 
-    /// The same context with the envelope's extra fields as metadata.
+    /// The same context with the fields stored beside the data.
     ///
-    /// ```
-    /// let meta = serde_json::Map::from_iter([("at".to_string(), serde_json::json!(1700000000))]);
-    /// let stored = upcast::Version::new(2, 0, 0);
-    /// let cx = upcast::Context::new("user", &stored).with_metadata(&meta);
-    /// assert_eq!(cx.metadata().len(), 1);
-    /// ```
-    pub fn with_metadata(self, metadata: &'a Map<String, Value>) -> Self {
+    /// See the example on [`Context`].
+    pub fn with_metadata(self, metadata: &'a Metadata) -> Self {
         Context {
-            metadata: Metadata::Ready(metadata),
+            metadata: MetadataRef::Ready(metadata),
             ..self
         }
     }
 
+    /// The same context with the caller's options, which steps read with
+    /// [`Context::options`]. Reads pass them with
+    /// [`Reader::with_options`](crate::Reader::with_options).
+    ///
+    /// See the example on [`Context`].
+    pub fn with_options<O: Any + Sync>(self, options: &'a O) -> Self {
+        Context {
+            options: Some(options),
+            ..self
+        }
+    }
+
+    pub(crate) fn with_options_dyn(self, options: Option<&'a (dyn Any + Sync)>) -> Self {
+        Context { options, ..self }
+    }
+
     pub(crate) fn with_lazy_metadata(self, metadata: &'a LazyMetadata<'a>) -> Self {
         Context {
-            metadata: Metadata::Lazy(metadata),
+            metadata: MetadataRef::Lazy(metadata),
             ..self
         }
     }
@@ -135,22 +156,45 @@ impl<'a> Context<'a> {
         self.untagged
     }
 
-    /// The envelope's fields other than `kind`, `version` and `data`. Empty for the inline
-    /// and external layouts.
+    /// The fields stored beside the data: an envelope's fields other than `kind`,
+    /// `version` and `data`. Empty for the inline and external layouts.
     ///
     /// ```
     /// let stored = upcast::Version::new(1, 0, 0);
-    /// assert!(upcast::Context::new("user", &stored).metadata().get("id").is_none());
+    /// assert!(upcast::Context::new("user", &stored).metadata().get_str("id").is_none());
     /// ```
-    pub fn metadata(&self) -> &'a Map<String, Value> {
+    pub fn metadata(&self) -> &'a Metadata {
         match self.metadata {
-            Metadata::Ready(map) => map,
-            Metadata::Lazy(lazy) => lazy.get(),
+            MetadataRef::Ready(metadata) => metadata,
+            MetadataRef::Lazy(lazy) => lazy.get(),
         }
+    }
+
+    /// The caller's options of type `O`, when the read was given some of that type: a
+    /// tenant's defaults, a converter's switches.
+    ///
+    /// See the example on [`Context`].
+    pub fn options<O: Any>(&self) -> Option<&'a O> {
+        self.options.and_then(|options| {
+            let options: &'a dyn Any = options;
+            options.downcast_ref::<O>()
+        })
     }
 }
 
-fn empty_map() -> &'static Map<String, Value> {
-    static EMPTY: OnceLock<Map<String, Value>> = OnceLock::new();
-    EMPTY.get_or_init(Map::new)
+impl fmt::Debug for Context<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("kind", &self.kind)
+            .field("stored", &self.stored)
+            .field("untagged", &self.untagged)
+            .field("metadata", &self.metadata)
+            .field("options", &self.options.map(|_| ".."))
+            .finish()
+    }
+}
+
+fn empty_metadata() -> &'static Metadata {
+    static EMPTY: OnceLock<Metadata> = OnceLock::new();
+    EMPTY.get_or_init(Metadata::new)
 }

@@ -34,18 +34,21 @@ pub enum Error {
 
     /// The record's data does not match its own version's type.
     #[error("invalid `{kind}` record (version `{version}`): {source}")]
+    #[non_exhaustive]
     Data {
         /// The stored kind.
         kind: String,
         /// The stored version tag, as written.
         version: String,
-        /// serde_json's description, with line and column.
+        /// The format's description (serde_json's has line and column: see
+        /// [`Error::line`]).
         #[source]
-        source: serde_json::Error,
+        source: Box<dyn StdError + Send + Sync + 'static>,
     },
 
     /// The envelope names a kind no registered type has.
     #[error("unknown kind `{kind}`, expected {}", backticked(.known))]
+    #[non_exhaustive]
     UnknownKind {
         /// The stored kind.
         kind: String,
@@ -55,6 +58,7 @@ pub enum Error {
 
     /// The envelope names another kind than the type being read.
     #[error("invalid kind `{found}`, expected `{expected}`")]
+    #[non_exhaustive]
     KindMismatch {
         /// The kind of the type being read.
         expected: String,
@@ -68,6 +72,7 @@ pub enum Error {
         "unknown version `{version}` of `{kind}`, newest known is `{newest}`: the record was \
          written by a newer program; upgrade this reader"
     )]
+    #[non_exhaustive]
     NewerVersion {
         /// The stored kind.
         kind: String,
@@ -79,6 +84,7 @@ pub enum Error {
 
     /// The stored version is older than the newest but no registered type reads it.
     #[error("unknown version `{version}` of `{kind}`, expected {}", backticked(.known))]
+    #[non_exhaustive]
     UnknownVersion {
         /// The stored kind.
         kind: String,
@@ -90,9 +96,10 @@ pub enum Error {
 
     /// A record has no version tag and its kind declares no `untagged` version.
     #[error(
-        "missing version tag `{field}` in a `{kind}` record, and `{kind}` declares no untagged \
+        "missing version tag `{field}` in a record of kind `{kind}`, which declares no untagged \
          version; mark the version of such records with #[versioned(untagged)]"
     )]
+    #[non_exhaustive]
     MissingVersion {
         /// The record's kind.
         kind: String,
@@ -102,6 +109,7 @@ pub enum Error {
 
     /// A version tag is not a version.
     #[error("invalid version `{text}`: {reason}; expected a version like `2`, `2.1` or `2.1.0`")]
+    #[non_exhaustive]
     InvalidVersion {
         /// The text as stored.
         text: String,
@@ -110,10 +118,14 @@ pub enum Error {
     },
 
     /// A step failed; its own message is kept.
-    #[error("cannot upcast `{kind}` from {from} to {to}: {source}")]
+    #[error("cannot upcast `{kind}` {}: {source}", step_versions(.stored, .from, .to))]
+    #[non_exhaustive]
     Step {
         /// The record's kind.
         kind: String,
+        /// The version the record was stored at (boxed: it is rarely read, and keeps the
+        /// error small for the read path's `Result`).
+        stored: Box<Version>,
         /// The step's source version.
         from: Version,
         /// The step's target version.
@@ -125,6 +137,7 @@ pub enum Error {
 
     /// The requested type is older than the stored record, or not on its path.
     #[error("no upcast path from `{kind}` {from} to {to}: {reason}")]
+    #[non_exhaustive]
     NoPath {
         /// The record's kind.
         kind: String,
@@ -141,6 +154,7 @@ pub enum Error {
         "`{kind}` {version} (`{type_name}`) is not registered; derive upcast::Versioned on it, \
          or add it to the registry builder"
     )]
+    #[non_exhaustive]
     Unregistered {
         /// The type's kind.
         kind: String,
@@ -156,11 +170,34 @@ pub enum Error {
 
     /// The inline layout needs a record that serializes as a JSON object.
     #[error("the inline layout needs `{kind}` {version} to serialize as a JSON object")]
+    #[non_exhaustive]
     NotAnObject {
         /// The record's kind.
         kind: String,
         /// The record's version tag.
         version: String,
+    },
+
+    /// A field stored beside the data does not read as the type a step asked for.
+    #[error("invalid metadata field `{name}`: {source}")]
+    #[non_exhaustive]
+    Metadata {
+        /// The field.
+        name: String,
+        /// Why it does not read.
+        #[source]
+        source: Box<dyn StdError + Send + Sync + 'static>,
+    },
+
+    /// The read function does not fit the layout: the external layout takes the version
+    /// from the caller, the others read it from the record.
+    #[error("the {layout} layout {reason}")]
+    #[non_exhaustive]
+    LayoutMismatch {
+        /// The layout's name.
+        layout: &'static str,
+        /// What it needs instead.
+        reason: &'static str,
     },
 
     /// Reading or writing failed.
@@ -169,6 +206,7 @@ pub enum Error {
 
     /// A JSON Schema given to the compatibility checker is not one it can read.
     #[error("invalid schema at `{pointer}`: {reason}")]
+    #[non_exhaustive]
     InvalidSchema {
         /// Where in the schema, as a JSON pointer fragment.
         pointer: String,
@@ -213,9 +251,50 @@ impl Error {
 
     fn json(&self) -> Option<&serde_json::Error> {
         match self {
-            Error::Json(source) | Error::Data { source, .. } => Some(source),
+            Error::Json(source) => Some(source),
+            Error::Data { source, .. } => source.downcast_ref(),
             _ => None,
         }
+    }
+
+    #[cold]
+    pub(crate) fn data(
+        kind: &str,
+        version: String,
+        source: impl Into<Box<dyn StdError + Send + Sync + 'static>>,
+    ) -> Self {
+        Error::Data {
+            kind: kind.to_owned(),
+            version,
+            source: source.into(),
+        }
+    }
+
+    #[cold]
+    pub(crate) fn metadata(name: &str, source: serde_json::Error) -> Self {
+        Error::Metadata {
+            name: name.to_owned(),
+            source: Box::new(source),
+        }
+    }
+
+    #[cold]
+    pub(crate) fn layout_mismatch(layout: &crate::Layout, reason: &'static str) -> Self {
+        Error::LayoutMismatch {
+            layout: layout.name(),
+            reason,
+        }
+    }
+}
+
+/// `from 2.3.0 (read as 2.6.0) to 3.0.0`, or `from 3.0.0 to 4.0.0 (stored at 2.3.0)`.
+fn step_versions(stored: &Version, from: &Version, to: &Version) -> String {
+    if stored == from {
+        format!("from {from} to {to}")
+    } else if from.reads(stored) {
+        format!("from {stored} (read as {from}) to {to}")
+    } else {
+        format!("from {from} to {to} (stored at {stored})")
     }
 }
 

@@ -1,22 +1,29 @@
-//! Where the version tag is stored, and the read and write functions of each layout.
+//! Where the version tag is stored, and the read and write functions of each layout over
+//! the global registry.
 
 use std::borrow::Cow;
 use std::io;
 
 use serde_json::Value;
 
-use crate::read::Input;
-use crate::{Decode, Error, Header, Versioned, write};
+use crate::{Decode, Error, Header, Reader, Version, Versioned, write};
 
 /// Where a record's version tag is stored.
 ///
-/// - envelope (the default): `{"kind":"user","version":3,"data":{...}}`; other envelope
-///   fields (ids, timestamps) are metadata that steps can see;
-/// - inline: a field of the record itself, `{"schema_version":2,"name":...}`; a record
-///   without it is its kind's `untagged` version.
+/// - [envelope](Layout::envelope) (the default): `{"kind":"user","version":3,"data":{...}}`;
+///   other envelope fields (ids, timestamps) are metadata that steps can see;
+/// - [inline](Layout::inline): a field of the record itself,
+///   `{"schema_version":2,"name":...}`; a record without it is its kind's `untagged` version;
+/// - [external](Layout::external): the version is kept outside the data (a column, a
+///   message header, a file name) and supplied with each record (the `*_at` functions).
 ///
-/// The third layout, external, keeps the version outside the data (a column, a message
-/// header): see [`from_slice_at`](crate::from_slice_at).
+/// The inline and external layouts store no kind: a typed read takes it from the type, a
+/// dynamic read ([`Registry::convert`](crate::Registry::convert)) from
+/// [`Layout::with_kind`].
+///
+/// The read functions here use the global registry; [`Layout::reader`] and
+/// [`Registry::reader`](crate::Registry::reader) give the same functions with the caller's
+/// options or another registry.
 ///
 /// ```
 /// # use schemars::JsonSchema;
@@ -29,12 +36,38 @@ use crate::{Decode, Error, Header, Versioned, write};
 /// let bytes = inline.to_vec(&User { name: "Ada".into() })?;
 /// assert_eq!(bytes, br#"{"schema_version":2,"name":"Ada"}"#);
 /// assert_eq!(inline.from_slice::<User>(&bytes)?, User { name: "Ada".into() });
+///
+/// let external = upcast::Layout::external();
+/// let bytes = external.to_vec(&User { name: "Ada".into() })?; // the version goes elsewhere
+/// let user: User = external.from_slice_at(&"2".parse()?, &bytes)?;
+/// assert_eq!(user.name, "Ada");
 /// # Ok::<(), upcast::Error>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Layout {
-    tag_field: Option<Cow<'static, str>>,
+#[non_exhaustive]
+pub enum Layout {
+    /// `{"kind":...,"version":...,"data":...}`.
+    #[default]
+    Envelope,
+    /// The version tag in a field of the record.
+    #[non_exhaustive]
+    Inline {
+        /// The field that holds the tag.
+        field: Cow<'static, str>,
+        /// The kind of the records, for dynamic reads.
+        kind: Option<Cow<'static, str>>,
+    },
+    /// The version kept outside the record and supplied with each one.
+    #[non_exhaustive]
+    External {
+        /// The kind of the records, for dynamic reads.
+        kind: Option<Cow<'static, str>>,
+    },
 }
+
+/// The layouts of the free functions.
+pub(crate) static ENVELOPE: Layout = Layout::Envelope;
+pub(crate) static EXTERNAL: Layout = Layout::External { kind: None };
 
 impl Layout {
     /// The envelope layout: `{"kind":...,"version":...,"data":...}`.
@@ -43,7 +76,7 @@ impl Layout {
     /// assert_eq!(upcast::Layout::envelope(), upcast::Layout::default());
     /// ```
     pub const fn envelope() -> Self {
-        Layout { tag_field: None }
+        Layout::Envelope
     }
 
     /// The inline layout, with the version tag in `field`.
@@ -52,32 +85,99 @@ impl Layout {
     /// assert_eq!(upcast::Layout::inline("v").tag_field(), Some("v"));
     /// ```
     pub fn inline(field: impl Into<Cow<'static, str>>) -> Self {
-        Layout {
-            tag_field: Some(field.into()),
+        Layout::Inline {
+            field: field.into(),
+            kind: None,
         }
     }
 
-    /// The field that holds the tag in the inline layout; `None` for the envelope.
+    /// The external layout: the version is supplied with each record.
+    ///
+    /// ```
+    /// assert_eq!(upcast::Layout::external().tag_field(), None);
+    /// ```
+    pub const fn external() -> Self {
+        Layout::External { kind: None }
+    }
+
+    /// The same layout for records of `kind`, which the inline and external layouts do not
+    /// store: needed by dynamic reads, which name no type. An envelope names its own kind,
+    /// so this changes nothing there.
+    ///
+    /// ```
+    /// let orders = upcast::Layout::inline("schema_version").with_kind("order");
+    /// assert_eq!(orders.kind(), Some("order"));
+    /// assert_eq!(upcast::Layout::envelope().with_kind("order").kind(), None);
+    /// ```
+    pub fn with_kind(self, kind: impl Into<Cow<'static, str>>) -> Self {
+        match self {
+            Layout::Envelope => Layout::Envelope,
+            Layout::Inline { field, .. } => Layout::Inline {
+                field,
+                kind: Some(kind.into()),
+            },
+            Layout::External { .. } => Layout::External {
+                kind: Some(kind.into()),
+            },
+        }
+    }
+
+    /// The field that holds the tag in the inline layout; `None` for the others.
     ///
     /// ```
     /// assert_eq!(upcast::Layout::envelope().tag_field(), None);
     /// ```
     pub fn tag_field(&self) -> Option<&str> {
-        self.tag_field.as_deref()
+        match self {
+            Layout::Inline { field, .. } => Some(field),
+            _ => None,
+        }
     }
 
-    pub(crate) fn input<'a>(&'a self, bytes: &'a [u8]) -> Input<'a> {
-        match self.tag_field() {
-            Some(field) => Input::inline(field, bytes),
-            None => Input::envelope(bytes),
+    /// The kind given with [`Layout::with_kind`]; `None` for the envelope, which stores
+    /// its own.
+    ///
+    /// See [`Layout::with_kind`].
+    pub fn kind(&self) -> Option<&str> {
+        match self {
+            Layout::Envelope => None,
+            Layout::Inline { kind, .. } | Layout::External { kind } => kind.as_deref(),
         }
+    }
+
+    /// The name of the layout in messages.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Layout::Envelope => "envelope",
+            Layout::Inline { .. } => "inline",
+            Layout::External { .. } => "external",
+        }
+    }
+
+    /// The read functions of this layout over the global registry, to add options.
+    ///
+    /// ```
+    /// # use schemars::JsonSchema;
+    /// # use serde::{Deserialize, Serialize};
+    /// # #[derive(Serialize, Deserialize, JsonSchema, upcast::Versioned)]
+    /// # #[versioned(kind = "doc.layout.reader", version = 1)]
+    /// # struct Note { text: String }
+    /// struct Strict;
+    /// let envelope = upcast::Layout::envelope();
+    /// let reader = envelope.reader().with_options(&Strict);
+    /// let note: Note = reader.from_slice(br#"{"kind":"doc.layout.reader","version":1,"data":{"text":"hi"}}"#)?;
+    /// # Ok::<(), upcast::Error>(())
+    /// ```
+    #[inline]
+    pub fn reader(&self) -> Reader<'_> {
+        Reader::global(self)
     }
 
     /// Reads a record of any version as `T`.
     ///
     /// See the example on [`Layout`].
     pub fn from_slice<T: Decode>(&self, bytes: &[u8]) -> Result<T, Error> {
-        T::__decode(self.input(bytes))
+        self.reader().from_slice(bytes)
     }
 
     /// Reads a record of any version as `T`.
@@ -91,24 +191,22 @@ impl Layout {
     /// # Ok::<(), upcast::Error>(())
     /// ```
     pub fn from_str<T: Decode>(&self, text: &str) -> Result<T, Error> {
-        self.from_slice(text.as_bytes())
+        self.reader().from_str(text)
     }
 
     /// Reads a record of any version as `T` from a reader, which is read to its end first.
     ///
     /// ```
     /// # #[derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema, upcast::Versioned)]
-    /// # #[versioned(kind = "doc.layout.reader", version = 1)]
+    /// # #[versioned(kind = "doc.layout.from_reader", version = 1)]
     /// # struct Note { text: String }
     /// let bytes: &[u8] = br#"{"v":1,"text":"hi"}"#;
     /// let note: Note = upcast::Layout::inline("v").from_reader(bytes)?;
     /// assert_eq!(note.text, "hi");
     /// # Ok::<(), upcast::Error>(())
     /// ```
-    pub fn from_reader<T: Decode, R: io::Read>(&self, mut reader: R) -> Result<T, Error> {
-        let mut bytes = Vec::new();
-        reader.read_to_end(&mut bytes)?;
-        self.from_slice(&bytes)
+    pub fn from_reader<T: Decode, R: io::Read>(&self, reader: R) -> Result<T, Error> {
+        self.reader().from_reader(reader)
     }
 
     /// Reads a record of any version as `T` from a parsed JSON value.
@@ -123,20 +221,25 @@ impl Layout {
     /// # Ok::<(), upcast::Error>(())
     /// ```
     pub fn from_value<T: Decode>(&self, value: Value) -> Result<T, Error> {
-        T::__decode(match self.tag_field() {
-            Some(field) => Input::inline_value(field, value),
-            None => Input::envelope_value(value),
-        })
+        self.reader().from_value(value)
+    }
+
+    /// Reads a record stored at `version` in the external layout as `T`.
+    ///
+    /// See the example on [`Layout`].
+    pub fn from_slice_at<T: Decode>(&self, version: &Version, bytes: &[u8]) -> Result<T, Error> {
+        self.reader().from_slice_at(version, bytes)
     }
 
     /// The kind and version tag of a stored record, without decoding its data.
     ///
     /// See [`Header`].
     pub fn header(&self, bytes: &[u8]) -> Result<Header, Error> {
-        self.input(bytes).header()
+        self.reader().header(bytes)
     }
 
-    /// Writes `value` with its version tag.
+    /// Writes `value` with its version tag (in the external layout, the data alone: the
+    /// caller keeps `T::VERSION` elsewhere).
     ///
     /// See the example on [`Layout`].
     pub fn to_vec<T: Versioned>(&self, value: &T) -> Result<Vec<u8>, Error> {
@@ -174,10 +277,7 @@ impl Layout {
     /// # Ok::<(), upcast::Error>(())
     /// ```
     pub fn to_writer<W: io::Write, T: Versioned>(&self, writer: W, value: &T) -> Result<(), Error> {
-        match self.tag_field() {
-            Some(field) => write::inline(writer, field, value),
-            None => write::envelope(writer, value),
-        }
+        write::record(self, writer, T::KIND, T::VERSION, value)
     }
 
     /// Writes `value` with its version tag as a JSON value.
@@ -191,9 +291,6 @@ impl Layout {
     /// # Ok::<(), upcast::Error>(())
     /// ```
     pub fn to_value<T: Versioned>(&self, value: &T) -> Result<Value, Error> {
-        match self.tag_field() {
-            Some(field) => write::inline_value(field, value),
-            None => write::envelope_value(value),
-        }
+        write::record_value(self, T::KIND, T::VERSION, value)
     }
 }

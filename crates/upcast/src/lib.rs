@@ -35,7 +35,7 @@
 //! impl upcast::Upcast for UserV2 {
 //!     type Next = User;
 //!     fn upcast(self, cx: &upcast::Context) -> Result<User, upcast::UpcastError> {
-//!         let email = cx.metadata().get("email").and_then(|e| e.as_str()).map(String::from);
+//!         let email = cx.metadata().get_str("email").map(String::from);
 //!         Ok(User { first: self.first, last: self.last, email })
 //!     }
 //! }
@@ -59,9 +59,12 @@
 //! - **version** is semver ([`Version`]); `2` means `2.0.0`. A type declared `3.1.0` reads
 //!   all `3.x` data up to `3.1.0` (minor versions must stay backward compatible); a major
 //!   bump needs a step; a pre-release (`2.0.0-rc1`) is its own version.
-//! - **layouts**: the envelope `{"kind","version","data"}` (the free functions), an
-//!   [inline](Layout::inline) tag field, or an external version
-//!   ([`from_slice_at`]).
+//! - **layouts**: one [`Layout`] value: the envelope `{"kind","version","data"}` (the free
+//!   functions), an [inline](Layout::inline) tag field, or an [external](Layout::external)
+//!   version ([`from_slice_at`]).
+//! - **readers**: [`Registry::reader`] reads through a registry of one's own and hands the
+//!   caller's options to steps ([`Reader::with_options`], [`Context::options`]);
+//!   [`Registry::convert`] converts any stored record without naming a type.
 //! - **steps** are [`Upcast`] impls registered with `#[upcast::register]`; the
 //!   [`Registry`] is built once and refuses kinds whose versions do not form one path to
 //!   the newest.
@@ -95,8 +98,10 @@ pub mod compat;
 mod context;
 mod error;
 mod layout;
+mod metadata;
 mod migrate;
 mod read;
+mod reader;
 mod registry;
 mod upcast_error;
 mod version;
@@ -117,9 +122,11 @@ pub use api::{
 pub use context::Context;
 pub use error::Error;
 pub use layout::Layout;
+pub use metadata::Metadata;
 pub use migrate::{Migrated, from_slice_migrating};
 pub use read::{Decode, Header};
-pub use registry::{Problem, Registry, RegistryBuilder};
+pub use reader::Reader;
+pub use registry::{Converted, Problem, Registry, RegistryBuilder, Stored};
 pub use upcast_error::UpcastError;
 pub use version::{Tag, Version};
 pub use versioned::{Upcast, Versioned};

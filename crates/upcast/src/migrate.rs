@@ -1,8 +1,8 @@
 //! Lazy migration: a read that upcasts also hands back the record re-encoded at the
 //! current version, for the caller to write back.
 
-use crate::read::{Opening, envelope_metadata};
-use crate::{Error, Layout, Registry, Versioned, write};
+use crate::read::{Body, Input, Opening, envelope_members};
+use crate::{Error, Layout, Reader, Version, Versioned, write};
 
 /// A record read for lazy migration.
 ///
@@ -20,6 +20,7 @@ use crate::{Error, Layout, Registry, Versioned, write};
 /// let stored = br#"{"kind":"doc.migrate.note","version":1,"id":"n-1","data":{"text":"hi"}}"#;
 /// let read = upcast::from_slice_migrating::<Note>(stored)?;
 /// assert_eq!(read.value.text, "hi");
+/// assert_eq!(read.stored, Some(upcast::Version::new(1, 0, 0)));
 /// let rewrite = read.rewrite.expect("an old record comes back re-encoded");
 /// assert_eq!(rewrite, br#"{"kind":"doc.migrate.note","version":2,"id":"n-1","data":{"text":"hi","pinned":false}}"#);
 ///
@@ -32,43 +33,65 @@ use crate::{Error, Layout, Registry, Versioned, write};
 pub struct Migrated<T> {
     /// The record, at the requested type's version.
     pub value: T,
+    /// The version it was stored at; `None` for a record with no version tag.
+    pub stored: Option<Version>,
     /// The record re-encoded at that version, when it was stored at another one; `None`
     /// when it is stored exactly as the type writes it. Envelope fields (ids, timestamps)
-    /// are kept.
+    /// are kept in their order.
     pub rewrite: Option<Vec<u8>>,
 }
 
-impl Layout {
+impl Reader<'_> {
     /// Reads a record of any version as `T`, and re-encodes it when it was stored at
     /// another version than `T`'s, so the caller can write it back. A record already at
-    /// `T`'s version costs what [`Layout::from_slice`] costs.
+    /// `T`'s version costs what [`Reader::from_slice`] costs.
     ///
     /// See [`Migrated`].
     pub fn from_slice_migrating<T: Versioned>(&self, bytes: &[u8]) -> Result<Migrated<T>, Error> {
-        let record = match self.input(bytes).open_for::<T>()? {
-            Opening::Read(value) => {
+        let env = self.env();
+        let input = Input::new(self.layout(), Body::Bytes(bytes), None, env)?;
+        let record = match input.open_for::<T>()? {
+            Opening::Read { value, untagged } => {
+                let stored = if untagged {
+                    None
+                } else {
+                    Some(T::VERSION.version()?)
+                };
                 return Ok(Migrated {
                     value,
+                    stored,
                     rewrite: None,
                 });
             }
             Opening::Opened(record) => record,
         };
-        let envelope = record.source.envelope();
-        let value = Registry::try_global()?.read_into::<T>(record)?;
+        let stored = record.stamp.version()?;
+        let members = match record.source.envelope() {
+            Some(envelope) => envelope_members(envelope).map_err(Error::Json)?,
+            None => Vec::new(),
+        };
+        let value = env.registry.get()?.read_into::<T>(record, env.options)?;
         let mut rewrite = Vec::with_capacity(bytes.len() + 16);
-        match (self.tag_field(), envelope) {
-            (Some(field), _) => write::inline(&mut rewrite, field, &value)?,
-            (None, Some(envelope)) => {
-                let metadata = envelope_metadata(envelope).map_err(Error::Json)?;
-                write::envelope_with(&mut rewrite, &metadata, &value)?;
+        match self.layout() {
+            Layout::Envelope => {
+                write::envelope(&mut rewrite, T::KIND, T::VERSION, &members, &value)?
             }
-            (None, None) => write::envelope(&mut rewrite, &value)?,
+            layout => write::record(layout, &mut rewrite, T::KIND, T::VERSION, &value)?,
         }
         Ok(Migrated {
             value,
+            stored,
             rewrite: Some(rewrite),
         })
+    }
+}
+
+impl Layout {
+    /// [`Reader::from_slice_migrating`] over the global registry.
+    ///
+    /// See [`Migrated`].
+    pub fn from_slice_migrating<T: Versioned>(&self, bytes: &[u8]) -> Result<Migrated<T>, Error> {
+        self.reader().from_slice_migrating(bytes)
     }
 }
 
@@ -77,5 +100,5 @@ impl Layout {
 ///
 /// See [`Migrated`].
 pub fn from_slice_migrating<T: Versioned>(bytes: &[u8]) -> Result<Migrated<T>, Error> {
-    Layout::envelope().from_slice_migrating(bytes)
+    crate::layout::ENVELOPE.from_slice_migrating(bytes)
 }

@@ -1,79 +1,108 @@
-//! Writing records in the envelope and inline layouts, with the version tag each type
-//! declared.
+//! Writing records in each layout, with the version tag in the form its type declared.
 
 use std::io::{self, Write};
 
-use serde_json::Value;
+use serde::Serialize;
+use serde_json::{Map, Value};
 
-use crate::{Error, Tag, Versioned};
+use crate::read::{Key, Member};
+use crate::{Error, Layout, Tag};
 
-/// Writes `{"kind":...,"version":...,"data":...}`, kind and version first so readers learn
-/// the version before the data.
-pub(crate) fn envelope<W: Write, T: Versioned>(writer: W, value: &T) -> Result<(), Error> {
-    envelope_with(writer, &serde_json::Map::new(), value)
+/// Writes `data` as a record of `kind` at `tag` in `layout`.
+pub(crate) fn record<W: Write, D: Serialize + ?Sized>(
+    layout: &Layout,
+    writer: W,
+    kind: &str,
+    tag: Tag,
+    data: &D,
+) -> Result<(), Error> {
+    match layout {
+        Layout::Envelope => envelope(writer, kind, tag, &[], data),
+        Layout::Inline { field, .. } => inline(writer, field, kind, tag, data),
+        Layout::External { .. } => serde_json::to_writer(writer, data).map_err(ser_error),
+    }
 }
 
-/// Writes an envelope with other fields (`metadata`) between the version and the data,
-/// where readers skip them without losing the fast path.
-pub(crate) fn envelope_with<W: Write, T: Versioned>(
+/// Writes `{"kind":...,"version":...,<members>,"data":...}`: kind and version first so
+/// readers learn the version before the data, the other fields (`members`, raw JSON, in
+/// their stored order) next, where readers skip them without leaving the fast path.
+pub(crate) fn envelope<W: Write, D: Serialize + ?Sized>(
     mut writer: W,
-    metadata: &serde_json::Map<String, Value>,
-    value: &T,
+    kind: &str,
+    tag: Tag,
+    members: &[Member<'_>],
+    data: &D,
 ) -> Result<(), Error> {
-    writer.write_all(b"{\"kind\":")?;
-    serde_json::to_writer(&mut writer, T::KIND).map_err(ser_error)?;
-    writer.write_all(b",\"version\":")?;
-    serde_json::to_writer(&mut writer, &T::VERSION).map_err(ser_error)?;
-    for (key, field) in metadata {
+    member(&mut writer, b'{', Key::KIND)?;
+    serde_json::to_writer(&mut writer, kind).map_err(ser_error)?;
+    member(&mut writer, b',', Key::VERSION)?;
+    serde_json::to_writer(&mut writer, &tag).map_err(ser_error)?;
+    for Member { key, value } in members {
         writer.write_all(b",")?;
         serde_json::to_writer(&mut writer, key).map_err(ser_error)?;
         writer.write_all(b":")?;
-        serde_json::to_writer(&mut writer, field).map_err(ser_error)?;
+        writer.write_all(value.as_bytes())?;
     }
-    writer.write_all(b",\"data\":")?;
-    serde_json::to_writer(&mut writer, value).map_err(ser_error)?;
+    member(&mut writer, b',', Key::DATA)?;
+    serde_json::to_writer(&mut writer, data).map_err(ser_error)?;
     writer.write_all(b"}")?;
     Ok(())
 }
 
-pub(crate) fn envelope_value<T: Versioned>(value: &T) -> Result<Value, Error> {
-    let mut fields = serde_json::Map::new();
-    fields.insert("kind".to_owned(), Value::String(T::KIND.to_owned()));
-    fields.insert("version".to_owned(), tag_value(T::VERSION));
-    fields.insert(
-        "data".to_owned(),
-        serde_json::to_value(value).map_err(Error::Json)?,
-    );
-    Ok(Value::Object(fields))
+/// Writes `<open>"<key>":`.
+fn member<W: Write>(writer: &mut W, open: u8, key: &str) -> io::Result<()> {
+    writer.write_all(&[open, b'"'])?;
+    writer.write_all(key.as_bytes())?;
+    writer.write_all(b"\":")
 }
 
 /// Writes the record with `field` as its first member.
-pub(crate) fn inline<W: Write, T: Versioned>(
+pub(crate) fn inline<W: Write, D: Serialize + ?Sized>(
     writer: W,
     field: &str,
-    value: &T,
+    kind: &str,
+    tag: Tag,
+    data: &D,
 ) -> Result<(), Error> {
     let mut tagged = TagFirst {
         inner: writer,
         field,
-        tag: T::VERSION,
+        tag,
         state: State::Start,
     };
-    match serde_json::to_writer(&mut tagged, value) {
+    match serde_json::to_writer(&mut tagged, data) {
         Ok(()) => Ok(()),
-        Err(_) if matches!(tagged.state, State::NotAnObject) => Err(not_an_object::<T>()),
+        Err(_) if matches!(tagged.state, State::NotAnObject) => Err(not_an_object(kind, tag)),
         Err(error) => Err(ser_error(error)),
     }
 }
 
-pub(crate) fn inline_value<T: Versioned>(field: &str, value: &T) -> Result<Value, Error> {
-    match serde_json::to_value(value).map_err(Error::Json)? {
-        Value::Object(mut fields) => {
-            fields.insert(field.to_owned(), tag_value(T::VERSION));
-            Ok(Value::Object(fields))
+/// The record as a JSON value, the tag first (with serde_json's `preserve_order`, the
+/// order `to_vec` writes).
+pub(crate) fn record_value<D: Serialize + ?Sized>(
+    layout: &Layout,
+    kind: &str,
+    tag: Tag,
+    data: &D,
+) -> Result<Value, Error> {
+    let data = serde_json::to_value(data).map_err(Error::Json)?;
+    let mut fields = Map::new();
+    match layout {
+        Layout::Envelope => {
+            fields.insert(Key::KIND.to_owned(), Value::from(kind));
+            fields.insert(Key::VERSION.to_owned(), tag_value(tag));
+            fields.insert(Key::DATA.to_owned(), data);
         }
-        _ => Err(not_an_object::<T>()),
+        Layout::Inline { field, .. } => {
+            let Value::Object(members) = data else {
+                return Err(not_an_object(kind, tag));
+            };
+            fields.insert(field.clone().into_owned(), tag_value(tag));
+            fields.extend(members.into_iter().filter(|(key, _)| key != field));
+        }
+        Layout::External { .. } => return Ok(data),
     }
+    Ok(Value::Object(fields))
 }
 
 fn tag_value(tag: Tag) -> Value {
@@ -83,10 +112,10 @@ fn tag_value(tag: Tag) -> Value {
     }
 }
 
-fn not_an_object<T: Versioned>() -> Error {
+fn not_an_object(kind: &str, tag: Tag) -> Error {
     Error::NotAnObject {
-        kind: T::KIND.to_owned(),
-        version: T::VERSION.to_string(),
+        kind: kind.to_owned(),
+        version: tag.to_string(),
     }
 }
 

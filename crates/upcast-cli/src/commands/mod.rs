@@ -10,8 +10,10 @@ use std::io::{self, BufRead, BufReader};
 use std::path::Path;
 
 use serde_json::Value;
+use upcast::Layout;
 
 use crate::CliError;
+use crate::args::RecordsArgs;
 
 /// What a command found: nothing wrong, or problems (exit code 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,6 +22,15 @@ pub enum Outcome {
     Clean,
     /// The command found problems in its input.
     Problems,
+}
+
+/// The layout `--inline FIELD --kind K` selects; envelopes by default.
+pub(crate) fn layout(args: &RecordsArgs) -> Layout {
+    match (&args.inline, &args.kind) {
+        (Some(field), Some(kind)) => Layout::inline(field.clone()).with_kind(kind.clone()),
+        (Some(field), None) => Layout::inline(field.clone()),
+        (None, _) => Layout::envelope(),
+    }
 }
 
 /// A JSON file.

@@ -1,13 +1,13 @@
-//! `upcast stats FILE`: stored records per kind and version, and the steps they need.
+//! `upcast stats FILE`: stored records per kind and version, the steps they need, and how
+//! many fail to convert.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 
 use serde_json::json;
-use upcast::{Layout, Registry, Version};
+use upcast::{Registry, Stored, Version};
 
-use super::read::inline;
-use super::{Outcome, records};
+use super::{Outcome, layout, records};
 use crate::CliError;
 use crate::args::{Format, RecordsArgs};
 
@@ -15,13 +15,16 @@ use crate::args::{Format, RecordsArgs};
 struct Group {
     version: Option<Version>,
     records: usize,
+    /// Records whose conversion to the current version fails.
+    failing: usize,
 }
 
 pub(crate) fn run(args: &RecordsArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let registry = Registry::try_global()?;
-    let (groups, total, unreadable) = count(args)?;
+    let (groups, total, unreadable) = count(registry, args)?;
     let mut rows = Vec::new();
     let mut steps: BTreeMap<(String, Version, Version), usize> = BTreeMap::new();
+    let failing: usize = groups.values().map(|group| group.failing).sum();
     for ((kind, tag), group) in &groups {
         let path = registry
             .path(kind, group.version.as_ref())
@@ -33,21 +36,25 @@ pub(crate) fn run(args: &RecordsArgs, out: &mut dyn Write) -> Result<Outcome, Cl
                     .or_default() += group.records;
             }
         }
-        rows.push((kind, tag, group.records, path));
+        rows.push((kind, tag, group, path));
     }
     match args.format {
         Format::Human => {
             writeln!(
                 out,
-                "{:<14} {:>9} {:>9} {:>6}  path",
-                "kind", "stored", "records", "steps"
+                "{:<14} {:>9} {:>9} {:>7} {:>6}  path",
+                "kind", "stored", "records", "failing", "steps"
             )?;
-            for (kind, tag, records, path) in &rows {
+            for (kind, tag, group, path) in &rows {
                 let (count, text) = match path {
                     Ok(path) => (path.len().saturating_sub(1).to_string(), joined(path)),
                     Err(error) => ("-".to_owned(), error.clone()),
                 };
-                writeln!(out, "{kind:<14} {tag:>9} {records:>9} {count:>6}  {text}")?;
+                let (records, failing) = (group.records, group.failing);
+                writeln!(
+                    out,
+                    "{kind:<14} {tag:>9} {records:>9} {failing:>7} {count:>6}  {text}"
+                )?;
             }
             writeln!(out, "\nSteps still needed:")?;
             for ((kind, from, to), records) in &steps {
@@ -55,18 +62,22 @@ pub(crate) fn run(args: &RecordsArgs, out: &mut dyn Write) -> Result<Outcome, Cl
             }
             writeln!(
                 out,
-                "\nSummary: {total} records, {unreadable} unreadable, {} steps still needed",
+                "\nSummary: {total} records, {unreadable} unreadable, {failing} failing, {} steps \
+                 still needed",
                 steps.len()
             )?;
         }
         Format::Json => {
             let groups: Vec<_> = rows
                 .iter()
-                .map(|(kind, tag, records, path)| match path {
-                    Ok(path) => json!({"kind": kind, "version": tag, "records": records,
-                                       "steps": path.len().saturating_sub(1), "path": path}),
-                    Err(error) => {
-                        json!({"kind": kind, "version": tag, "records": records, "error": error})
+                .map(|(kind, tag, group, path)| {
+                    let (records, failing) = (group.records, group.failing);
+                    match path {
+                        Ok(path) => json!({"kind": kind, "version": tag, "records": records,
+                                           "failing": failing,
+                                           "steps": path.len().saturating_sub(1), "path": path}),
+                        Err(error) => json!({"kind": kind, "version": tag, "records": records,
+                                             "failing": failing, "error": error}),
                     }
                 })
                 .collect();
@@ -74,11 +85,12 @@ pub(crate) fn run(args: &RecordsArgs, out: &mut dyn Write) -> Result<Outcome, Cl
                 .iter()
                 .map(|((kind, from, to), records)| json!({"kind": kind, "from": from, "to": to, "records": records}))
                 .collect();
-            let report = json!({"records": total, "unreadable": unreadable, "groups": groups, "steps": steps});
+            let report = json!({"records": total, "unreadable": unreadable, "failing": failing,
+                                "groups": groups, "steps": steps});
             writeln!(out, "{report}")?;
         }
     }
-    let clean = unreadable == 0 && rows.iter().all(|(.., path)| path.is_ok());
+    let clean = unreadable == 0 && failing == 0 && rows.iter().all(|(.., path)| path.is_ok());
     Ok(if clean {
         Outcome::Clean
     } else {
@@ -88,34 +100,38 @@ pub(crate) fn run(args: &RecordsArgs, out: &mut dyn Write) -> Result<Outcome, Cl
 
 type Groups = BTreeMap<(String, String), Group>;
 
-/// Reads only the headers: kind and tag of every record.
-fn count(args: &RecordsArgs) -> Result<(Groups, usize, usize), CliError> {
-    let layout = match inline(args) {
-        Some((field, _)) => Layout::inline(field.to_owned()),
-        None => Layout::envelope(),
-    };
+/// Groups every record by its header (kind and stored tag), and converts it to count the
+/// ones that fail.
+fn count(registry: &Registry, args: &RecordsArgs) -> Result<(Groups, usize, usize), CliError> {
+    let layout = layout(args);
+    let reader = registry.reader(&layout);
     let (mut groups, mut total, mut unreadable) = (Groups::new(), 0, 0);
     for record in records(&args.file)? {
         let (number, line) = record?;
         total += 1;
-        match layout.header(line.as_bytes()) {
-            Ok(header) => {
-                let kind = header
-                    .kind()
-                    .or(args.kind.as_deref())
-                    .unwrap_or("?")
-                    .to_owned();
-                let tag = header.tag().unwrap_or("untagged").to_owned();
-                let group = groups.entry((kind, tag)).or_insert(Group {
-                    version: header.version().cloned(),
-                    records: 0,
-                });
-                group.records += 1;
-            }
+        let header = match reader.header(line.as_bytes()) {
+            Ok(header) => header,
             Err(error) => {
                 unreadable += 1;
                 eprintln!("{}:{}: {error}", args.file.display(), number);
+                continue;
             }
+        };
+        let kind = header
+            .kind()
+            .or(args.kind.as_deref())
+            .unwrap_or("?")
+            .to_owned();
+        let tag = header.tag().unwrap_or("untagged").to_owned();
+        let group = groups.entry((kind, tag)).or_insert(Group {
+            version: header.version().cloned(),
+            records: 0,
+            failing: 0,
+        });
+        group.records += 1;
+        if let Err(error) = reader.convert(Stored::new(line.as_bytes())) {
+            group.failing += 1;
+            eprintln!("{}:{}: {error}", args.file.display(), number);
         }
     }
     Ok((groups, total, unreadable))

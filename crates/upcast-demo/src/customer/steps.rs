@@ -64,11 +64,7 @@ impl Upcast for CustomerV4 {
                 self.country, self.id
             ))
         })?;
-        let since = cx
-            .metadata()
-            .get("at")
-            .and_then(|at| at.as_str())
-            .map(str::to_owned);
+        let since = cx.metadata().get_str("at").map(str::to_owned);
         Ok(Customer {
             id: self.id,
             name: PersonName {

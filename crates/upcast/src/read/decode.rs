@@ -1,7 +1,7 @@
 //! The types a stored record can be read into.
 
 use super::input::{Input, Opening};
-use crate::{Error, Registry, Versioned};
+use crate::{Error, Versioned};
 
 /// A type a stored record can be read into: any [`Versioned`] type (usually the current
 /// version), or an enum deriving [`AnyVersion`](crate::AnyVersion).
@@ -30,9 +30,10 @@ pub trait Decode: Sized {
 
 impl<T: Versioned> Decode for T {
     fn __decode(input: Input<'_>) -> Result<Self, Error> {
+        let env = input.env;
         match input.open_for::<T>()? {
-            Opening::Read(value) => Ok(value),
-            Opening::Opened(record) => Registry::try_global()?.read_into::<T>(record),
+            Opening::Read { value, .. } => Ok(value),
+            Opening::Opened(record) => env.registry.get()?.read_into::<T>(record, env.options),
         }
     }
 }

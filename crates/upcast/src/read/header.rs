@@ -1,6 +1,6 @@
 //! What a stored record says about itself, read without decoding its data.
 
-use super::input::Stamp;
+use super::opened::Stamp;
 use crate::{Error, Version};
 
 /// The kind and version a stored record carries, read without decoding its data: for
@@ -24,10 +24,9 @@ pub struct Header {
 
 impl Header {
     pub(crate) fn new(kind: Option<String>, stamp: &Stamp<'_>) -> Result<Self, Error> {
-        let tag = match stamp {
-            Stamp::Tag(tag) => Some((tag.to_string(), tag.version()?)),
-            Stamp::Known(version) => Some((version.to_string(), (*version).clone())),
-            Stamp::Untagged => None,
+        let tag = match (stamp.written(), stamp.version()?) {
+            (Some(written), Some(version)) => Some((written, version)),
+            _ => None,
         };
         Ok(Header { kind, tag })
     }

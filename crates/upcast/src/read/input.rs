@@ -1,5 +1,6 @@
 //! Opening a record: finding its kind and version tag, before decoding its data.
 
+use std::any::Any;
 use std::borrow::Cow;
 
 use serde::de::{self, Deserialize, Unexpected};
@@ -7,76 +8,86 @@ use serde_json::{Map, Value};
 
 use super::header::Header;
 use super::keys::Key;
-use super::source::{DecodeError, Source, decode, decode_at};
+use super::opened::{Opened, Stamp};
+use super::source::{Source, decode_at};
 use super::tag::StoredTag;
 use super::{scan, sniff};
-use crate::{Error, Tag, Version, Versioned};
+use crate::registry::Registries;
+use crate::{Error, Layout, Version, Versioned};
 
-/// A read request: the layout and the bytes or value. Built by the read functions.
+/// A read request: the layout, the bytes or value, and what the read runs with. Built by
+/// the read functions.
 #[doc(hidden)]
 pub struct Input<'a> {
-    shape: Shape<'a>,
+    layout: &'a Layout,
+    /// The version the caller supplies, in the external layout only.
+    external: Option<External<'a>>,
     body: Body<'a>,
+    pub(crate) env: Env<'a>,
 }
 
-enum Shape<'a> {
-    Envelope,
-    Inline(&'a str),
-    External(&'a Version),
+/// The version of an external-layout record, as the caller supplies it.
+#[derive(Clone, Copy)]
+pub(crate) enum External<'a> {
+    /// Parsed.
+    Known(&'a Version),
+    /// As kept beside the record (a column's text), which keeps its written form.
+    Column(&'a str),
 }
 
-enum Body<'a> {
+/// What a read runs with besides the record: the registry and the caller's options.
+#[derive(Clone, Copy)]
+pub(crate) struct Env<'a> {
+    pub(crate) registry: Registries<'a>,
+    pub(crate) options: Option<&'a (dyn Any + Sync)>,
+}
+
+/// The stored record, as bytes or as a parsed JSON value.
+pub(crate) enum Body<'a> {
     Bytes(&'a [u8]),
     Value(Value),
 }
 
 impl<'a> Input<'a> {
-    pub(crate) fn envelope(bytes: &'a [u8]) -> Self {
-        Input {
-            shape: Shape::Envelope,
-            body: Body::Bytes(bytes),
+    /// A request to read `body` in `layout`; `external` is the version supplied by the
+    /// caller, which the external layout needs and the others refuse.
+    #[inline]
+    pub(crate) fn new(
+        layout: &'a Layout,
+        body: Body<'a>,
+        external: Option<External<'a>>,
+        env: Env<'a>,
+    ) -> Result<Self, Error> {
+        match (layout, external.is_some()) {
+            (Layout::Envelope | Layout::Inline { .. }, false) | (Layout::External { .. }, true) => {
+            }
+            (Layout::External { .. }, false) => {
+                return Err(Error::layout_mismatch(
+                    layout,
+                    "keeps the version outside the record: pass it with a `*_at` read function",
+                ));
+            }
+            (_, true) => {
+                return Err(Error::layout_mismatch(
+                    layout,
+                    "reads the version from the record: use a read function without `_at`",
+                ));
+            }
         }
-    }
-
-    pub(crate) fn envelope_value(value: Value) -> Self {
-        Input {
-            shape: Shape::Envelope,
-            body: Body::Value(value),
-        }
-    }
-
-    pub(crate) fn inline(field: &'a str, bytes: &'a [u8]) -> Self {
-        Input {
-            shape: Shape::Inline(field),
-            body: Body::Bytes(bytes),
-        }
-    }
-
-    pub(crate) fn inline_value(field: &'a str, value: Value) -> Self {
-        Input {
-            shape: Shape::Inline(field),
-            body: Body::Value(value),
-        }
-    }
-
-    pub(crate) fn external(version: &'a Version, bytes: &'a [u8]) -> Self {
-        Input {
-            shape: Shape::External(version),
-            body: Body::Bytes(bytes),
-        }
-    }
-
-    pub(crate) fn external_value(version: &'a Version, value: Value) -> Self {
-        Input {
-            shape: Shape::External(version),
-            body: Body::Value(value),
-        }
+        Ok(Input {
+            layout,
+            external,
+            body,
+            env,
+        })
     }
 
     /// Finds the kind and version tag. `kind` is the kind being read, if a type was named;
-    /// the inline and external layouts store no kind and take it from there.
+    /// the inline and external layouts store no kind and take it from there, or from the
+    /// layout.
     pub fn open(self, kind: Option<&'a str>) -> Result<Opened<'a>, Error> {
-        let layout = self.layout_name();
+        let layout = self.layout.name();
+        let kind = kind.or(self.layout.kind());
         let located = self.locate(kind)?;
         let kind = match (located.kind, kind) {
             (Some(found), Some(expected)) if found != expected => {
@@ -89,7 +100,8 @@ impl<'a> Input<'a> {
             (None, Some(expected)) => Cow::Borrowed(expected),
             (None, None) => {
                 return Err(Error::Json(de::Error::custom(format_args!(
-                    "the {layout} layout stores no kind: name the type to read"
+                    "the {layout} layout stores no kind: name the type to read, or the kind \
+                     with `Layout::with_kind`"
                 ))));
             }
         };
@@ -104,32 +116,34 @@ impl<'a> Input<'a> {
     /// Opens the record to read it as `T`, and reads it at once when `T` itself wrote it:
     /// the path of current records, with no registry and no boxing.
     pub(crate) fn open_for<T: Versioned>(self) -> Result<Opening<'a, T>, Error> {
-        if let (Shape::Envelope, Body::Bytes(bytes)) = (&self.shape, &self.body)
+        if let (Layout::Envelope, Body::Bytes(bytes)) = (self.layout, &self.body)
             && let Some(header) = sniff::envelope(bytes)
             && header.kind == T::KIND.as_bytes()
         {
             let exact = header.tag.is(T::VERSION);
             if exact && let Some(value) = decode_at::<T>(bytes, header.data_at) {
-                return Ok(Opening::Read(value));
+                return Ok(Opening::Read {
+                    value,
+                    untagged: false,
+                });
             }
             if !exact && let Some(tag) = header.tag.stored() {
-                let source = Source::EnvelopeAt {
-                    bytes,
-                    data: header.data_at,
-                };
-                let kind = Cow::Borrowed(T::KIND);
-                let metadata = Map::new();
                 return Ok(Opening::Opened(Opened {
-                    kind,
+                    kind: Cow::Borrowed(T::KIND),
                     stamp: Stamp::Tag(tag),
-                    source,
-                    metadata,
+                    source: Source::EnvelopeAt {
+                        bytes,
+                        data: header.data_at,
+                    },
+                    metadata: Map::new(),
                 }));
             }
         }
         let record = self.open(Some(T::KIND))?;
-        if record.is_exactly(Candidate::of::<T>()) {
-            return record.decode::<T>().map(Opening::Read);
+        if record.is_exactly(T::VERSION, T::UNTAGGED) {
+            let untagged = matches!(record.stamp, Stamp::Untagged);
+            let value = record.decode::<T>()?;
+            return Ok(Opening::Read { value, untagged });
         }
         Ok(Opening::Opened(record))
     }
@@ -140,28 +154,23 @@ impl<'a> Input<'a> {
         Header::new(located.kind.map(Cow::into_owned), &located.stamp)
     }
 
-    fn layout_name(&self) -> &'static str {
-        match self.shape {
-            Shape::Envelope => "envelope",
-            Shape::Inline(_) => "inline",
-            Shape::External(_) => "external",
-        }
-    }
-
     /// Finds the kind (envelopes only) and the version tag. `expected` is the kind being
     /// read, if known, which spares checking a stored kind that equals it.
     fn locate(self, expected: Option<&'a str>) -> Result<Located<'a>, Error> {
-        let (stamp, source) = match (self.shape, self.body) {
-            (Shape::Envelope, Body::Bytes(bytes)) => return locate_envelope(bytes, expected),
-            (Shape::Envelope, Body::Value(value)) => return locate_envelope_value(value),
-            (Shape::Inline(field), Body::Bytes(bytes)) => locate_inline(field, bytes)?,
-            (Shape::Inline(field), Body::Value(value)) => locate_inline_value(field, value)?,
-            (Shape::External(version), Body::Bytes(bytes)) => {
-                (Stamp::Known(version), Source::Bare(bytes))
+        let stamp = match self.external {
+            Some(External::Known(version)) => Stamp::Known(version),
+            Some(External::Column(text)) => Stamp::Column(text),
+            None => Stamp::Untagged,
+        };
+        let (stamp, source) = match (self.layout, self.body) {
+            (Layout::Envelope, Body::Bytes(bytes)) => return locate_envelope(bytes, expected),
+            (Layout::Envelope, Body::Value(value)) => return locate_envelope_value(value),
+            (Layout::Inline { field, .. }, Body::Bytes(bytes)) => locate_inline(field, bytes)?,
+            (Layout::Inline { field, .. }, Body::Value(value)) => {
+                locate_inline_value(field, value)?
             }
-            (Shape::External(version), Body::Value(value)) => {
-                (Stamp::Known(version), Source::Value(value))
-            }
+            (Layout::External { .. }, Body::Bytes(bytes)) => (stamp, Source::Bare(bytes)),
+            (Layout::External { .. }, Body::Value(value)) => (stamp, Source::Value(value)),
         };
         Ok(Located {
             kind: None,
@@ -174,8 +183,9 @@ impl<'a> Input<'a> {
 
 /// What opening a record for a type found.
 pub(crate) enum Opening<'a, T> {
-    /// The type itself wrote the record, which is read already.
-    Read(T),
+    /// The type itself wrote the record (or it is untagged and the type reads such
+    /// records), which is read already.
+    Read { value: T, untagged: bool },
     /// Another version, still to decode.
     Opened(Opened<'a>),
 }
@@ -186,161 +196,6 @@ struct Located<'a> {
     stamp: Stamp<'a>,
     source: Source<'a>,
     metadata: Map<String, Value>,
-}
-
-/// A record whose kind and version tag are known and whose data is still undecoded.
-#[doc(hidden)]
-pub struct Opened<'a> {
-    pub(crate) kind: Cow<'a, str>,
-    pub(crate) stamp: Stamp<'a>,
-    pub(crate) source: Source<'a>,
-    pub(crate) metadata: Map<String, Value>,
-}
-
-/// How the stored version is known.
-pub(crate) enum Stamp<'a> {
-    /// From a tag in the data.
-    Tag(StoredTag<'a>),
-    /// Given by the caller (external layout).
-    Known(&'a Version),
-    /// The record carries no tag.
-    Untagged,
-}
-
-impl Stamp<'_> {
-    /// The stored version as written; `None` for an untagged record.
-    pub(crate) fn written(&self) -> Option<String> {
-        match self {
-            Stamp::Tag(tag) => Some(tag.to_string()),
-            Stamp::Known(version) => Some(version.to_string()),
-            Stamp::Untagged => None,
-        }
-    }
-}
-
-/// What a reader needs to know of one version to pick it: its tag and whether it reads
-/// untagged records.
-#[doc(hidden)]
-#[derive(Clone, Copy)]
-pub struct Candidate {
-    tag: Tag,
-    untagged: bool,
-}
-
-impl Candidate {
-    /// The candidate for the version `V`.
-    pub const fn of<V: Versioned>() -> Self {
-        Candidate {
-            tag: V::VERSION,
-            untagged: V::UNTAGGED,
-        }
-    }
-}
-
-impl Opened<'_> {
-    /// Whether the record is exactly at `candidate`'s version, as its writer wrote it.
-    pub(crate) fn is_exactly(&self, candidate: Candidate) -> bool {
-        match &self.stamp {
-            Stamp::Tag(tag) => tag.is(candidate.tag),
-            Stamp::Known(version) => candidate.tag.is(version),
-            Stamp::Untagged => candidate.untagged,
-        }
-    }
-
-    /// Picks the candidate whose version reads this record: first by its exact tag, then by
-    /// semver range. `None` when none does.
-    pub fn select(&self, candidates: &[Candidate]) -> Result<Option<usize>, Error> {
-        if let Some(exact) = candidates.iter().position(|c| self.is_exactly(*c)) {
-            return Ok(Some(exact));
-        }
-        let stored = match &self.stamp {
-            Stamp::Tag(tag) => tag.version()?,
-            Stamp::Known(version) => (*version).clone(),
-            Stamp::Untagged => return Ok(None),
-        };
-        for (index, candidate) in candidates.iter().enumerate() {
-            if candidate.tag.version()?.reads(&stored) {
-                return Ok(Some(index));
-            }
-        }
-        Ok(None)
-    }
-
-    /// The error for a record none of `candidates` reads.
-    pub fn unknown_version(&self, candidates: &[Candidate]) -> Error {
-        let known: Result<Vec<Version>, Error> =
-            candidates.iter().map(|c| c.tag.version()).collect();
-        let stored = match &self.stamp {
-            Stamp::Tag(tag) => tag.version(),
-            Stamp::Known(version) => Ok((*version).clone()),
-            Stamp::Untagged => return self.missing_version(),
-        };
-        match (stored, known) {
-            (Ok(version), Ok(known)) => unknown_version(&self.kind, &self.stamp, version, known),
-            (Err(error), _) | (_, Err(error)) => error,
-        }
-    }
-
-    pub(crate) fn missing_version(&self) -> Error {
-        let field = match &self.source {
-            Source::Inline { field, .. } => (*field).to_owned(),
-            _ => Key::VERSION.to_owned(),
-        };
-        Error::MissingVersion {
-            kind: self.kind.clone().into_owned(),
-            field,
-        }
-    }
-
-    /// Decodes the data as `V`, with no steps.
-    pub fn decode<V: Versioned>(self) -> Result<V, Error> {
-        let Opened {
-            kind,
-            stamp,
-            source,
-            ..
-        } = self;
-        decode::<V>(source).map_err(|error| decode_error(&kind, &stamp, V::VERSION, error))
-    }
-}
-
-/// The error for a record stored at `version` that no registered or listed version reads.
-pub(crate) fn unknown_version(
-    kind: &str,
-    stamp: &Stamp<'_>,
-    version: Version,
-    mut known: Vec<Version>,
-) -> Error {
-    known.sort();
-    let written = stamp.written().unwrap_or_else(|| version.to_string());
-    match known.last() {
-        Some(newest) if version > *newest => Error::NewerVersion {
-            kind: kind.to_owned(),
-            version: written,
-            newest: newest.clone(),
-        },
-        _ => Error::UnknownVersion {
-            kind: kind.to_owned(),
-            version: written,
-            known,
-        },
-    }
-}
-
-pub(crate) fn decode_error(
-    kind: &str,
-    stamp: &Stamp<'_>,
-    read_as: Tag,
-    error: DecodeError,
-) -> Error {
-    match error {
-        DecodeError::Envelope(source) => Error::Json(source),
-        DecodeError::Data(source) => Error::Data {
-            kind: kind.to_owned(),
-            version: stamp.written().unwrap_or_else(|| read_as.to_string()),
-            source,
-        },
-    }
 }
 
 fn locate_envelope<'a>(bytes: &'a [u8], expected: Option<&'a str>) -> Result<Located<'a>, Error> {
@@ -371,25 +226,48 @@ fn locate_envelope<'a>(bytes: &'a [u8], expected: Option<&'a str>) -> Result<Loc
 }
 
 fn locate_envelope_value(value: Value) -> Result<Located<'static>, Error> {
-    let mut fields = into_object(value, "an upcast envelope")?;
-    let kind = match fields.remove(Key::KIND) {
+    let fields = into_object(value, "an upcast envelope")?;
+    let ([kind, tag, data], metadata) = take_fields(fields, [Key::KIND, Key::VERSION, Key::DATA]);
+    let kind = match kind {
         Some(Value::String(kind)) => kind,
         Some(other) => return Err(invalid_type(&other, "a kind: a string")),
         None => return Err(Error::Json(de::Error::missing_field(Key::KIND))),
     };
-    let stamp = match fields.remove(Key::VERSION) {
-        Some(tag) => Stamp::Tag(StoredTag::deserialize(tag).map_err(Error::Json)?),
-        None => Stamp::Untagged,
-    };
-    let data = fields
-        .remove(Key::DATA)
-        .ok_or_else(|| Error::Json(de::Error::missing_field(Key::DATA)))?;
+    let data = data.ok_or_else(|| Error::Json(de::Error::missing_field(Key::DATA)))?;
     Ok(Located {
         kind: Some(Cow::Owned(kind)),
-        stamp,
+        stamp: stamp_of(tag)?,
         source: Source::Value(data),
-        metadata: fields,
+        metadata,
     })
+}
+
+/// The values of `names` taken out of `fields`, and the rest in its order (serde_json's
+/// `remove` would swap the last key into the gap under `preserve_order`).
+fn take_fields<const N: usize>(
+    fields: Map<String, Value>,
+    names: [&str; N],
+) -> ([Option<Value>; N], Map<String, Value>) {
+    let mut taken = [const { None }; N];
+    let mut rest = Map::new();
+    for (key, value) in fields {
+        match names.iter().position(|name| *name == key) {
+            Some(index) => taken[index] = Some(value),
+            None => {
+                rest.insert(key, value);
+            }
+        }
+    }
+    (taken, rest)
+}
+
+fn stamp_of(tag: Option<Value>) -> Result<Stamp<'static>, Error> {
+    match tag {
+        Some(tag) => Ok(Stamp::Tag(
+            StoredTag::deserialize(tag).map_err(Error::Json)?,
+        )),
+        None => Ok(Stamp::Untagged),
+    }
 }
 
 fn locate_inline<'a>(field: &'a str, bytes: &'a [u8]) -> Result<(Stamp<'a>, Source<'a>), Error> {
@@ -407,12 +285,9 @@ fn locate_inline_value(
     field: &str,
     value: Value,
 ) -> Result<(Stamp<'static>, Source<'static>), Error> {
-    let mut fields = into_object(value, "a record: a JSON object")?;
-    let stamp = match fields.remove(field) {
-        Some(tag) => Stamp::Tag(StoredTag::deserialize(tag).map_err(Error::Json)?),
-        None => Stamp::Untagged,
-    };
-    Ok((stamp, Source::Value(Value::Object(fields))))
+    let fields = into_object(value, "a record: a JSON object")?;
+    let ([tag], rest) = take_fields(fields, [field]);
+    Ok((stamp_of(tag)?, Source::Value(Value::Object(rest))))
 }
 
 fn into_object(value: Value, expected: &str) -> Result<Map<String, Value>, Error> {

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::keys::{Key, Seen, Text};
@@ -63,6 +64,46 @@ impl<'de> Visitor<'de> for EnvelopeHeader {
         seen.require_data()?;
         let kind = kind.ok_or_else(|| de::Error::missing_field(Key::KIND))?;
         Ok(Header { kind, tag })
+    }
+}
+
+/// A field of an envelope other than `kind`, `version` and `data`, as stored: its name and
+/// its value's JSON text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Member<'a> {
+    pub(crate) key: Cow<'a, str>,
+    pub(crate) value: Cow<'a, str>,
+}
+
+/// The fields of an envelope other than `kind`, `version` and `data`, in their stored
+/// order, values as they are written: what a rewrite of the envelope keeps.
+pub(crate) fn members(bytes: &[u8]) -> Result<Vec<Member<'_>>, serde_json::Error> {
+    serde_json::Deserializer::from_slice(bytes).deserialize_map(EnvelopeMembers)
+}
+
+struct EnvelopeMembers;
+
+impl<'de> Visitor<'de> for EnvelopeMembers {
+    type Value = Vec<Member<'de>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an upcast envelope")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut members = Vec::new();
+        while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
+            if [Key::KIND, Key::VERSION, Key::DATA].contains(&key.as_ref()) {
+                map.next_value::<IgnoredAny>()?;
+            } else {
+                let value = map.next_value::<&'de RawValue>()?;
+                members.push(Member {
+                    key,
+                    value: Cow::Borrowed(value.get()),
+                });
+            }
+        }
+        Ok(members)
     }
 }
 

@@ -17,7 +17,8 @@ pub(crate) fn run_boxed(
     let mut at = from;
     while at != to {
         let (next, step) = step_from(table, at)?;
-        value = (step.run)(value, cx).map_err(|failure| step_error(table, at, next, failure))?;
+        value =
+            (step.run)(value, cx).map_err(|failure| step_error(table, at, next, cx, failure))?;
         at = next;
     }
     Ok(value)
@@ -38,10 +39,11 @@ pub(crate) fn run_typed<T: 'static>(
         if next == to {
             let mut slot: Option<T> = None;
             (step.run_into)(value, cx, &mut slot)
-                .map_err(|failure| step_error(table, at, next, failure))?;
-            return slot.ok_or_else(|| step_error(table, at, next, StepFailure::WrongType));
+                .map_err(|failure| step_error(table, at, next, cx, failure))?;
+            return slot.ok_or_else(|| step_error(table, at, next, cx, StepFailure::WrongType));
         }
-        value = (step.run)(value, cx).map_err(|failure| step_error(table, at, next, failure))?;
+        value =
+            (step.run)(value, cx).map_err(|failure| step_error(table, at, next, cx, failure))?;
         at = next;
     }
 }
@@ -59,7 +61,13 @@ fn step_from(table: &KindTable, at: usize) -> Result<(usize, StepEntry), Error> 
         })
 }
 
-fn step_error(table: &KindTable, from: usize, to: usize, failure: StepFailure) -> Error {
+fn step_error(
+    table: &KindTable,
+    from: usize,
+    to: usize,
+    cx: &Context<'_>,
+    failure: StepFailure,
+) -> Error {
     let source = match failure {
         StepFailure::Step(error) => error.into_boxed(),
         StepFailure::WrongType => {
@@ -68,6 +76,7 @@ fn step_error(table: &KindTable, from: usize, to: usize, failure: StepFailure) -
     };
     Error::Step {
         kind: table.kind.to_owned(),
+        stored: Box::new(cx.stored_version().clone()),
         from: table.version_at(from),
         to: table.version_at(to),
         source,

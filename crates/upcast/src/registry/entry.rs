@@ -3,13 +3,16 @@
 
 use std::any::{Any, TypeId, type_name};
 
-use serde_json::Value;
-
 use crate::read::{DecodeError, Source, decode};
 use crate::{Context, Tag, Upcast, UpcastError, Versioned};
 
-/// Decodes one version's data, boxed.
+/// Decodes one version's data from JSON, boxed.
 type DecodeFn = fn(Source<'_>) -> Result<Box<dyn Any>, DecodeError>;
+/// Decodes one version's data from any serde format, boxed.
+type DeserializeFn =
+    fn(&mut dyn erased_serde::Deserializer<'_>) -> Result<Box<dyn Any>, erased_serde::Error>;
+/// The value as something any serde format can write; `None` for a value of another type.
+type SerializeFn = fn(&dyn Any) -> Option<&dyn erased_serde::Serialize>;
 /// Runs one step on a boxed value.
 type RunFn = fn(Box<dyn Any>, &Context<'_>) -> Result<Box<dyn Any>, StepFailure>;
 /// Runs one step into the caller's `&mut Option<Next>`.
@@ -24,8 +27,11 @@ pub struct VersionEntry {
     pub(crate) untagged: bool,
     pub(crate) type_id: fn() -> TypeId,
     pub(crate) type_name: fn() -> &'static str,
+    /// The JSON decoder, monomorphic: through `deserialize` (type-erased) the same read
+    /// measured 3.5 times slower on an 800-byte record, as erased-serde boxes every value.
     pub(crate) decode: DecodeFn,
-    pub(crate) encode: fn(&dyn Any) -> Option<Result<Value, serde_json::Error>>,
+    pub(crate) deserialize: DeserializeFn,
+    pub(crate) serialize: SerializeFn,
     pub(crate) schema: fn() -> schemars::Schema,
 }
 
@@ -39,7 +45,8 @@ impl VersionEntry {
             type_id: TypeId::of::<V>,
             type_name: type_name::<V>,
             decode: decode_boxed::<V>,
-            encode: encode_any::<V>,
+            deserialize: deserialize_boxed::<V>,
+            serialize: as_serialize::<V>,
             schema: schema_of::<V>,
         }
     }
@@ -56,8 +63,16 @@ fn decode_boxed<V: Versioned>(source: Source<'_>) -> Result<Box<dyn Any>, Decode
     decode::<V>(source).map(|value| Box::new(value) as Box<dyn Any>)
 }
 
-fn encode_any<V: Versioned>(value: &dyn Any) -> Option<Result<Value, serde_json::Error>> {
-    value.downcast_ref::<V>().map(serde_json::to_value)
+fn deserialize_boxed<V: Versioned>(
+    deserializer: &mut dyn erased_serde::Deserializer<'_>,
+) -> Result<Box<dyn Any>, erased_serde::Error> {
+    erased_serde::deserialize::<V>(deserializer).map(|value| Box::new(value) as Box<dyn Any>)
+}
+
+fn as_serialize<V: Versioned>(value: &dyn Any) -> Option<&dyn erased_serde::Serialize> {
+    value
+        .downcast_ref::<V>()
+        .map(|value| value as &dyn erased_serde::Serialize)
 }
 
 fn schema_of<V: Versioned>() -> schemars::Schema {

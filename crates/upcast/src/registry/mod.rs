@@ -2,6 +2,7 @@
 
 mod build;
 mod chain;
+mod convert;
 mod entry;
 mod problem;
 mod read;
@@ -10,12 +11,13 @@ mod table;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+pub use convert::{Converted, Stored};
 pub use entry::{StepEntry, VersionEntry};
 pub use problem::Problem;
 use table::KindTable;
 
 use crate::read::{Stamp, unknown_version};
-use crate::{Error, Upcast, Version, Versioned};
+use crate::{Error, Layout, Reader, Upcast, Version, Versioned};
 
 /// Every registered version and step, validated so each kind forms one path to its newest
 /// version.
@@ -56,6 +58,31 @@ pub struct Registry {
 }
 
 static GLOBAL: OnceLock<Result<Registry, Vec<Problem>>> = OnceLock::new();
+
+/// The registry a read uses: one given by the caller, or (`None`) the global one, found
+/// only when the read needs it (a record its type wrote needs none). A pointer wide, as it
+/// travels with every read.
+#[derive(Clone, Copy)]
+pub(crate) struct Registries<'r>(Option<&'r Registry>);
+
+impl<'r> Registries<'r> {
+    pub(crate) const GLOBAL: Registries<'static> = Registries(None);
+
+    pub(crate) fn given(registry: &'r Registry) -> Self {
+        Registries(Some(registry))
+    }
+
+    pub(crate) fn is_global(self) -> bool {
+        self.0.is_none()
+    }
+
+    pub(crate) fn get(self) -> Result<&'r Registry, Error> {
+        match self.0 {
+            None => Registry::try_global(),
+            Some(registry) => Ok(registry),
+        }
+    }
+}
 
 impl Registry {
     /// The registry of everything registered in this binary.
@@ -138,6 +165,29 @@ impl Registry {
         }
     }
 
+    /// The read functions of `layout` over this registry: typed reads that see only this
+    /// registry's versions and steps, and the dynamic [`Reader::convert`].
+    ///
+    /// ```
+    /// # use schemars::JsonSchema;
+    /// # use serde::{Deserialize, Serialize};
+    /// use upcast::{Layout, Registry, Tag, Versioned};
+    ///
+    /// // Implemented by hand: registered nowhere but in the registry built below.
+    /// #[derive(Serialize, Deserialize, JsonSchema)]
+    /// struct Note { text: String }
+    /// impl Versioned for Note { const KIND: &'static str = "doc.private"; const VERSION: Tag = Tag::Number(1); }
+    ///
+    /// let registry = Registry::builder().version::<Note>().build()?;
+    /// let inline = Layout::inline("v");
+    /// let note: Note = registry.reader(&inline).from_slice(br#"{"v":1,"text":"hi"}"#)?;
+    /// assert_eq!(note.text, "hi");
+    /// # Ok::<(), upcast::Error>(())
+    /// ```
+    pub fn reader<'a>(&'a self, layout: &'a Layout) -> Reader<'a> {
+        Reader::new(self, layout)
+    }
+
     /// The registered kinds, in order.
     ///
     /// ```
@@ -190,8 +240,12 @@ impl Registry {
         let table = self.table(kind)?;
         let from = match stored {
             Some(version) => table.reading(version).ok_or_else(|| {
-                let stamp = Stamp::Known(version);
-                unknown_version(table.kind, &stamp, version.clone(), table.versions())
+                unknown_version(
+                    table.kind,
+                    &Stamp::Known(version),
+                    version.clone(),
+                    table.versions(),
+                )
             })?,
             None => table.untagged.ok_or_else(|| Error::MissingVersion {
                 kind: table.kind.to_owned(),

@@ -9,20 +9,28 @@ use crate::Version;
 /// [`Error::InvalidRegistry`](crate::Error::InvalidRegistry); each says how to fix itself.
 ///
 /// ```
-/// use upcast::{Problem, Version};
+/// # use schemars::JsonSchema;
+/// # use serde::{Deserialize, Serialize};
+/// use upcast::{Error, Problem, Registry, Tag, Versioned};
 ///
-/// let problem = Problem::MissingStep {
-///     kind: "user".into(),
-///     version: Version::new(1, 0, 0),
-///     type_name: "records::UserV1",
-///     newest: Version::new(3, 1, 0),
+/// #[derive(Serialize, Deserialize, JsonSchema)]
+/// struct UserV1;
+/// impl Versioned for UserV1 { const KIND: &'static str = "user"; const VERSION: Tag = Tag::Number(1); }
+/// #[derive(Serialize, Deserialize, JsonSchema)]
+/// struct User;
+/// impl Versioned for User { const KIND: &'static str = "user"; const VERSION: Tag = Tag::Text("3.1.0"); }
+///
+/// let Err(Error::InvalidRegistry(problems)) = Registry::builder().version::<UserV1>().version::<User>().build() else {
+///     panic!("version 1 has no step");
 /// };
-/// assert!(problem.to_string().starts_with("no upcast step registered from `user` 1.0.0"));
+/// assert!(matches!(problems[0], Problem::MissingStep { .. }));
+/// assert!(problems[0].to_string().starts_with("no upcast step registered from `user` 1.0.0"));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Problem {
     /// A type declares a version tag that does not parse.
+    #[non_exhaustive]
     InvalidVersion {
         /// The declared kind.
         kind: String,
@@ -34,6 +42,7 @@ pub enum Problem {
         reason: String,
     },
     /// Two types declare the same kind and version.
+    #[non_exhaustive]
     DuplicateVersion {
         /// The kind.
         kind: String,
@@ -43,6 +52,7 @@ pub enum Problem {
         types: [&'static str; 2],
     },
     /// Two types declare versions in one compatible range (such as 3.0.0 and 3.1.0).
+    #[non_exhaustive]
     SharedRange {
         /// The kind.
         kind: String,
@@ -54,6 +64,7 @@ pub enum Problem {
         newer: (Version, &'static str),
     },
     /// More than one version of a kind reads untagged records.
+    #[non_exhaustive]
     SeveralUntagged {
         /// The kind.
         kind: String,
@@ -61,6 +72,7 @@ pub enum Problem {
         versions: Vec<Version>,
     },
     /// A step starts or ends at a type that is not a registered version.
+    #[non_exhaustive]
     UnregisteredStepEnd {
         /// The kind the type declares.
         kind: String,
@@ -72,6 +84,7 @@ pub enum Problem {
         is_target: bool,
     },
     /// A step goes from one kind to another.
+    #[non_exhaustive]
     KindChange {
         /// The source's kind and version.
         from: (String, Version),
@@ -79,6 +92,7 @@ pub enum Problem {
         to: (String, Version),
     },
     /// A step goes to an older version or stays within one compatible range.
+    #[non_exhaustive]
     StepNotForward {
         /// The kind.
         kind: String,
@@ -88,6 +102,7 @@ pub enum Problem {
         to: Version,
     },
     /// A version other than the newest has no step, hence no path to the newest.
+    #[non_exhaustive]
     MissingStep {
         /// The kind.
         kind: String,
@@ -104,8 +119,19 @@ impl Problem {
     /// The kind the problem is about (for a step across kinds, the source's).
     ///
     /// ```
-    /// let problem = upcast::Problem::SeveralUntagged { kind: "user".into(), versions: vec![] };
-    /// assert_eq!(problem.kind(), "user");
+    /// # use schemars::JsonSchema;
+    /// # use serde::{Deserialize, Serialize};
+    /// # use upcast::{Error, Registry, Tag, Versioned};
+    /// # #[derive(Serialize, Deserialize, JsonSchema)]
+    /// # struct Old;
+    /// # impl Versioned for Old { const KIND: &'static str = "user"; const VERSION: Tag = Tag::Number(1); }
+    /// # #[derive(Serialize, Deserialize, JsonSchema)]
+    /// # struct New;
+    /// # impl Versioned for New { const KIND: &'static str = "user"; const VERSION: Tag = Tag::Number(2); }
+    /// let Err(Error::InvalidRegistry(problems)) = Registry::builder().version::<Old>().version::<New>().build() else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(problems[0].kind(), "user");
     /// ```
     pub fn kind(&self) -> &str {
         match self {

@@ -37,13 +37,16 @@ impl KindTable {
 
     /// The node that reads this record, and the record's version.
     pub(crate) fn resolve(&self, record: &Opened<'_>) -> Result<(usize, Version), Error> {
+        if let Some(exact) = self
+            .nodes
+            .iter()
+            .position(|node| record.stamp.is_exactly(node.entry.tag, false))
+        {
+            return Ok((exact, self.nodes[exact].version.clone()));
+        }
         let stored = match &record.stamp {
-            Stamp::Tag(tag) => {
-                if let Some(exact) = self.nodes.iter().position(|node| tag.is(node.entry.tag)) {
-                    return Ok((exact, self.nodes[exact].version.clone()));
-                }
-                tag.version()?
-            }
+            Stamp::Tag(tag) => tag.version()?,
+            Stamp::Column(text) => Version::parse(text)?,
             Stamp::Known(version) => (*version).clone(),
             Stamp::Untagged => {
                 return match self
@@ -86,6 +89,38 @@ impl KindTable {
             at = node.step.map(|(next, _)| next);
         }
         path
+    }
+
+    /// The entry of node `index`.
+    pub(crate) fn entry_at(&self, index: usize) -> Result<&VersionEntry, Error> {
+        self.nodes
+            .get(index)
+            .map(|node| &node.entry)
+            .ok_or_else(|| Error::NoPath {
+                kind: self.kind.to_owned(),
+                from: self.version_at(index),
+                to: self.version_at(self.nodes.len().saturating_sub(1)),
+                reason: "internal error: no such version",
+            })
+    }
+
+    /// The index of exactly `version`, for a conversion to a chosen version.
+    pub(crate) fn index_of(&self, version: &Version) -> Result<usize, Error> {
+        self.nodes
+            .iter()
+            .position(|node| node.version == *version)
+            .ok_or_else(|| Error::UnknownVersion {
+                kind: self.kind.to_owned(),
+                version: version.to_string(),
+                known: self.versions(),
+            })
+    }
+
+    /// How many steps lead from node `from` to node `to` (which it leads to).
+    pub(crate) fn steps_between(&self, from: usize, to: usize) -> usize {
+        self.path_from(from)
+            .len()
+            .saturating_sub(self.path_from(to).len())
     }
 
     /// The version of node `index`; the checks that run before make it exist.
