@@ -84,6 +84,15 @@ fn current_envelope_allocates_what_serde_json_does() {
                 .unwrap()
         });
         assert_eq!(inline, floor, "inline {size:?}");
+        let data_first =
+            allocations(|| upcast::from_slice::<Invoice>(&inputs.data_first_current).unwrap());
+        assert_eq!(data_first, floor, "data first {size:?}");
+        let tag_last = allocations(|| {
+            upcast::Layout::inline("schema_version")
+                .from_slice::<Invoice>(&inputs.inline_last_current)
+                .unwrap()
+        });
+        assert_eq!(tag_last, floor, "inline, tag last {size:?}");
     }
 }
 
@@ -96,6 +105,12 @@ fn old_record_allocates_at_most_one_more_per_step() {
         assert!(
             upcast <= hand + STEPS,
             "{size:?}: upcast {upcast}, hand-written {hand}"
+        );
+        let hand = allocations(|| baseline::hand_written(&inputs.data_first_v1).unwrap());
+        let upcast = allocations(|| upcast::from_slice::<Invoice>(&inputs.data_first_v1).unwrap());
+        assert!(
+            upcast <= hand + STEPS,
+            "data first {size:?}: upcast {upcast}, hand-written {hand}"
         );
     }
 }

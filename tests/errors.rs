@@ -99,6 +99,123 @@ fn newer_version_says_upgrade() {
     );
 }
 
+/// `test.err.doc`: a published document format, major 2 ending at 2.6.0, a failing step to
+/// 3.1.0, hand-implemented so only the registry below knows it.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+struct Doc1 {
+    title: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+struct Doc26 {
+    title: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+struct Doc31 {
+    title: String,
+}
+
+impl Versioned for Doc1 {
+    const KIND: &'static str = "test.err.doc";
+    const VERSION: Tag = Tag::Text("1.0.0");
+}
+
+impl Versioned for Doc26 {
+    const KIND: &'static str = "test.err.doc";
+    const VERSION: Tag = Tag::Text("2.6.0");
+}
+
+impl Versioned for Doc31 {
+    const KIND: &'static str = "test.err.doc";
+    const VERSION: Tag = Tag::Text("3.1.0");
+}
+
+impl upcast::Upcast for Doc1 {
+    type Next = Doc26;
+    fn upcast(self, _: &upcast::Context) -> Result<Doc26, upcast::UpcastError> {
+        Ok(Doc26 { title: self.title })
+    }
+}
+
+impl upcast::Upcast for Doc26 {
+    type Next = Doc31;
+    fn upcast(self, _: &upcast::Context) -> Result<Doc31, upcast::UpcastError> {
+        Err(upcast::UpcastError::new(format!(
+            "untitled `{}`",
+            self.title
+        )))
+    }
+}
+
+fn doc_registry() -> upcast::Registry {
+    upcast::Registry::builder()
+        .version::<Doc1>()
+        .version::<Doc26>()
+        .version::<Doc31>()
+        .step::<Doc1>()
+        .step::<Doc26>()
+        .build()
+        .unwrap()
+}
+
+fn read_doc(tag: &str) -> Error {
+    let registry = doc_registry();
+    let envelope = Layout::envelope();
+    let json = format!(r#"{{"kind":"test.err.doc","version":"{tag}","data":{{"title":"t"}}}}"#);
+    error(registry.reader(&envelope).from_str::<Doc31>(&json))
+}
+
+#[test]
+fn a_newer_minor_or_patch_was_written_by_a_newer_program() {
+    for (tag, newest) in [
+        ("2.7.0", "2.6.0"),
+        ("2.6.1", "2.6.0"),
+        ("1.1.0", "1.0.0"),
+        ("4.0.0", "3.1.0"),
+    ] {
+        let failure = read_doc(tag);
+        assert_eq!(
+            failure.to_string(),
+            format!(
+                "unknown version `{tag}` of `test.err.doc`, newest known is `{newest}`: the \
+                 record was written by a newer program; upgrade this reader"
+            )
+        );
+        assert!(matches!(failure, Error::NewerVersion { .. }));
+    }
+}
+
+#[test]
+fn versions_no_program_wrote_stay_unknown() {
+    for tag in ["2.6.0-rc1", "0.9.0"] {
+        let failure = read_doc(tag);
+        assert_eq!(
+            failure.to_string(),
+            format!(
+                "unknown version `{tag}` of `test.err.doc`, expected one of `1.0.0`, `2.6.0` or \
+                 `3.1.0`"
+            )
+        );
+    }
+}
+
+#[test]
+fn a_failing_step_names_the_stored_version() {
+    assert_eq!(
+        read_doc("2.3.0").to_string(),
+        "cannot upcast `test.err.doc` from 2.3.0 (read as 2.6.0) to 3.1.0: untitled `t`"
+    );
+    assert_eq!(
+        read_doc("2.6.0").to_string(),
+        "cannot upcast `test.err.doc` from 2.6.0 to 3.1.0: untitled `t`"
+    );
+    assert_eq!(
+        read_doc("1.0.0").to_string(),
+        "cannot upcast `test.err.doc` from 2.6.0 to 3.1.0 (stored at 1.0.0): untitled `t`"
+    );
+}
+
 #[test]
 fn unknown_older_version_lists_the_known() {
     let json = r#"{"kind":"product","version":"0.9","data":{}}"#;

@@ -68,13 +68,61 @@ fn old_envelope_reads_the_same_through_bytes_and_values() {
 }
 
 #[test]
-fn envelope_with_data_first_falls_back_to_a_full_scan() {
+fn envelope_with_data_first_reads_the_same() {
     // serde_json::to_vec sorts the keys: `data` comes before `kind` and `version`.
     let stored = json!({"version": 4, "kind": "customer", "data": v4()});
     let bytes = serde_json::to_vec(&stored).unwrap();
     assert!(bytes.starts_with(br#"{"data":"#));
     let customer: Customer = upcast::from_slice(&bytes).unwrap();
     assert_eq!(customer.id, "cus_000042");
+}
+
+#[test]
+fn data_first_with_nested_fields_anywhere_reads_the_same() {
+    let data = serde_json::to_string(&v4()).unwrap();
+    let expected: Customer = upcast::from_slice(
+        format!(r#"{{"kind":"customer","version":4,"data":{data}}}"#).as_bytes(),
+    )
+    .unwrap();
+    for stored in [
+        format!(r#"{{"data":{data},"kind":"customer","version":4}}"#),
+        format!(r#"{{"data":{data},"info":{{"a":[1]}},"kind":"customer","version":4}}"#),
+        format!(r#"{{"data":{data},"kind":"customer","version":4,"meta":{{"b":"}}"}}}}"#),
+        format!(r#"{{"id":[7],"data":{data},"tags":["x"],"kind":"customer","version":4}}"#),
+        format!(r#" {{ "data" : {data} , "kind" : "customer" , "version" : 4 }} "#),
+    ] {
+        let read: Customer = upcast::from_slice(stored.as_bytes()).unwrap();
+        assert_eq!(read, expected, "{stored}");
+    }
+}
+
+#[test]
+fn invalid_json_anywhere_in_a_data_first_envelope_is_an_error_with_its_place() {
+    let data = serde_json::to_string(&v4()).unwrap();
+    for (stored, column) in [
+        (
+            format!(r#"{{"data":{data},"id":{{1}},"kind":"customer","version":4}}"#),
+            None,
+        ),
+        (
+            format!(r#"{{"data":{data},"kind":"customer","version":4}}x"#),
+            None,
+        ),
+        (
+            format!(r#"{{"data":{data},"kind":"customer","version":04}}"#),
+            None,
+        ),
+        (
+            r#"{"data":{"id":"x",},"kind":"customer","version":4}"#.to_owned(),
+            Some(19),
+        ),
+    ] {
+        let failure = error(upcast::from_slice::<Customer>(stored.as_bytes()));
+        assert!(failure.line().is_some(), "{stored}: {failure}");
+        if let Some(column) = column {
+            assert_eq!(failure.column(), Some(column), "{stored}: {failure}");
+        }
+    }
 }
 
 #[test]

@@ -25,12 +25,19 @@ pub struct Inputs {
     pub envelope_current: Vec<u8>,
     /// A version 1 envelope, as upcast writes it.
     pub envelope_v1: Vec<u8>,
-    /// A version 1 envelope with sorted keys (`data` first), as other tools write it.
-    pub sorted_v1: Vec<u8>,
+    /// A current envelope with sorted keys (`data` first), as PostgreSQL's `jsonb`,
+    /// `json.dumps(sort_keys=True)` and Go maps write it.
+    pub data_first_current: Vec<u8>,
+    /// A version 1 envelope with sorted keys (`data` first).
+    pub data_first_v1: Vec<u8>,
     /// A current inline record, the tag first.
     pub inline_current: Vec<u8>,
     /// A version 1 inline record, the tag first.
     pub inline_v1: Vec<u8>,
+    /// A current inline record, the tag last.
+    pub inline_last_current: Vec<u8>,
+    /// A version 1 inline record, the tag last.
+    pub inline_last_v1: Vec<u8>,
 }
 
 impl Inputs {
@@ -46,17 +53,36 @@ impl Inputs {
             v1.clone(),
         ))));
         let inline = Layout::inline(TAG_FIELD);
-        let sorted = serde_json::json!({"kind": "invoice", "version": 1, "data": v1});
+        let payload_current = serde_json::to_vec(&current).unwrap_or_default();
+        let payload_v1 = serde_json::to_vec(&v1).unwrap_or_default();
         Inputs {
-            payload_current: serde_json::to_vec(&current).unwrap_or_default(),
-            payload_v1: serde_json::to_vec(&v1).unwrap_or_default(),
             envelope_current: upcast::to_vec(&current).unwrap_or_default(),
             envelope_v1: upcast::to_vec(&v1).unwrap_or_default(),
-            sorted_v1: serde_json::to_vec(&sorted).unwrap_or_default(),
+            data_first_current: data_first(5, &payload_current),
+            data_first_v1: data_first(1, &payload_v1),
             inline_current: inline.to_vec(&current).unwrap_or_default(),
             inline_v1: inline.to_vec(&v1).unwrap_or_default(),
+            inline_last_current: tag_last(5, &payload_current),
+            inline_last_v1: tag_last(1, &payload_v1),
+            payload_current,
+            payload_v1,
         }
     }
+}
+
+/// `{"data":<payload>,"kind":"invoice","version":<major>}`: sorted keys, `jsonb`'s order.
+fn data_first(major: u64, payload: &[u8]) -> Vec<u8> {
+    let mut bytes = b"{\"data\":".to_vec();
+    bytes.extend_from_slice(payload);
+    bytes.extend_from_slice(format!(r#","kind":"invoice","version":{major}}}"#).as_bytes());
+    bytes
+}
+
+/// The payload object with the inline tag as its last field.
+fn tag_last(major: u64, payload: &[u8]) -> Vec<u8> {
+    let mut bytes = payload.strip_suffix(b"}").unwrap_or(payload).to_vec();
+    bytes.extend_from_slice(format!(r#","{TAG_FIELD}":{major}}}"#).as_bytes());
+    bytes
 }
 
 /// A way to read an invoice; `run` returns whether the read succeeded.
@@ -86,8 +112,20 @@ pub const CASES: &[Case] = &[
         run: |i| baseline::hand_written(&i.envelope_v1).is_ok(),
     },
     Case {
+        name: "hand_written/current_data_first",
+        run: |i| baseline::hand_written(&i.data_first_current).is_ok(),
+    },
+    Case {
+        name: "hand_written/v1_data_first",
+        run: |i| baseline::hand_written(&i.data_first_v1).is_ok(),
+    },
+    Case {
         name: "value_chain/v1",
         run: |i| baseline::value_chain(&i.envelope_v1).is_ok(),
+    },
+    Case {
+        name: "value_chain/v1_data_first",
+        run: |i| baseline::value_chain(&i.data_first_v1).is_ok(),
     },
     Case {
         name: "upcast/current",
@@ -98,8 +136,12 @@ pub const CASES: &[Case] = &[
         run: |i| upcast::from_slice::<Invoice>(&i.envelope_v1).is_ok(),
     },
     Case {
-        name: "upcast/v1_sorted_keys",
-        run: |i| upcast::from_slice::<Invoice>(&i.sorted_v1).is_ok(),
+        name: "upcast/current_data_first",
+        run: |i| upcast::from_slice::<Invoice>(&i.data_first_current).is_ok(),
+    },
+    Case {
+        name: "upcast/v1_data_first",
+        run: |i| upcast::from_slice::<Invoice>(&i.data_first_v1).is_ok(),
     },
     Case {
         name: "upcast/inline_current",
@@ -108,6 +150,14 @@ pub const CASES: &[Case] = &[
     Case {
         name: "upcast/inline_v1",
         run: |i| inline::<Invoice>(&i.inline_v1),
+    },
+    Case {
+        name: "upcast/inline_current_tag_last",
+        run: |i| inline::<Invoice>(&i.inline_last_current),
+    },
+    Case {
+        name: "upcast/inline_v1_tag_last",
+        run: |i| inline::<Invoice>(&i.inline_last_v1),
     },
     Case {
         name: "upcast/external_current",
@@ -127,9 +177,17 @@ pub const RATIOS: &[(&str, &str, f64)] = &[
     ("upcast/v1", "hand_written/v1", 1.00),
     ("value_chain/v1", "upcast/v1", -4.0),
     ("upcast/v1", "floor/v1", 0.0),
-    ("upcast/v1_sorted_keys", "hand_written/v1", 0.0),
+    ("upcast/v1_data_first", "hand_written/v1_data_first", 1.00),
+    (
+        "upcast/current_data_first",
+        "hand_written/current_data_first",
+        0.95,
+    ),
+    ("value_chain/v1_data_first", "upcast/v1_data_first", -4.0),
     ("upcast/inline_current", "floor/current", 0.0),
     ("upcast/inline_v1", "hand_written/v1", 0.0),
+    ("upcast/inline_current_tag_last", "floor/current", 0.0),
+    ("upcast/inline_v1_tag_last", "hand_written/v1", 0.0),
     ("upcast/external_current", "floor/current", 0.0),
     ("upcast/external_v1", "floor/v1", 0.0),
 ];

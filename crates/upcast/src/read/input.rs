@@ -121,7 +121,7 @@ impl<'a> Input<'a> {
             && header.kind == T::KIND.as_bytes()
         {
             let exact = header.tag.is(T::VERSION);
-            if exact && let Some(value) = decode_at::<T>(bytes, header.data_at) {
+            if exact && let Some(value) = decode_at::<T>(bytes, &header.data) {
                 return Ok(Opening::Read {
                     value,
                     untagged: false,
@@ -133,7 +133,7 @@ impl<'a> Input<'a> {
                     stamp: Stamp::Tag(tag),
                     source: Source::EnvelopeAt {
                         bytes,
-                        data: header.data_at,
+                        data: header.data,
                     },
                     metadata: Map::new(),
                 }));
@@ -210,7 +210,7 @@ fn locate_envelope<'a>(bytes: &'a [u8], expected: Option<&'a str>) -> Result<Loc
                 stamp: Stamp::Tag(tag),
                 source: Source::EnvelopeAt {
                     bytes,
-                    data: header.data_at,
+                    data: header.data,
                 },
                 metadata: Map::new(),
             });
@@ -272,7 +272,7 @@ fn stamp_of(tag: Option<Value>) -> Result<Stamp<'static>, Error> {
 
 fn locate_inline<'a>(field: &'a str, bytes: &'a [u8]) -> Result<(Stamp<'a>, Source<'a>), Error> {
     let tag = match sniff::inline_tag(bytes, field) {
-        Some(tag) => Some(tag),
+        Some(tag) => tag,
         None => scan::inline_tag(bytes, field).map_err(Error::Json)?,
     };
     Ok((

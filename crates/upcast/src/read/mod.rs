@@ -7,9 +7,11 @@ mod keys;
 mod opened;
 mod scan;
 mod seed;
+mod skim;
 mod sniff;
 mod source;
 mod tag;
+mod tail;
 
 pub use decode::Decode;
 pub use header::Header;

@@ -80,12 +80,55 @@ impl<'de, V: Deserialize<'de>> Visitor<'de> for InlineSeed<'_, V> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V, A::Error> {
-        let without_tag = WithoutTag {
+        let mut without_tag = WithoutTag {
             map,
             field: self.field,
             tag_seen: false,
         };
-        V::deserialize(MapAccessDeserializer::new(without_tag))
+        let record = V::deserialize(RecordDeserializer(&mut without_tag))?;
+        // An externally tagged enum reads one entry and stops: a tag after it is still
+        // there, and anything else would be serde_json's trailing input too.
+        match without_tag.next_key::<Text<'de>>()? {
+            None => Ok(record),
+            Some(Text(key)) => Err(de::Error::custom(format_args!(
+                "unexpected field `{key}` after the record"
+            ))),
+        }
+    }
+}
+
+/// The record as a map, answering as serde_json does: a newtype record
+/// (`struct Doc(Map<String, Value>)`) is handed the record itself, an externally tagged enum
+/// reads its one key as the variant, everything else sees the map.
+struct RecordDeserializer<A>(A);
+
+impl<'de, A: MapAccess<'de>> Deserializer<'de> for RecordDeserializer<A> {
+    type Error = A::Error;
+
+    fn deserialize_any<W: Visitor<'de>>(self, visitor: W) -> Result<W::Value, A::Error> {
+        visitor.visit_map(self.0)
+    }
+
+    fn deserialize_newtype_struct<W: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: W,
+    ) -> Result<W::Value, A::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<W: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: W,
+    ) -> Result<W::Value, A::Error> {
+        MapAccessDeserializer::new(self.0).deserialize_enum(name, variants, visitor)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
     }
 }
 

@@ -1,8 +1,10 @@
 //! A fast look at the first bytes of a record for its kind, its version tag and where its
 //! data starts.
 //!
-//! Covers the form upcast writes (`{"kind":"user","version":3,"data":{...}}`, or an inline
-//! record whose first field is the tag) with keys and strings free of escapes. Anything else
+//! Covers envelopes with their fields in any order (the form upcast writes,
+//! `{"kind":"user","version":3,"data":{...}}`, by literal compares; `data` first, as `jsonb`
+//! and sorted-key writers store it, by one skim that remembers where the data is) and inline
+//! records with the tag anywhere, with keys and strings free of escapes. Anything else
 //! returns `None` and the caller falls back to a full serde pass, which also produces the
 //! error messages: the sniff never reports errors itself.
 
@@ -12,16 +14,27 @@ use serde::de::IgnoredAny;
 
 use super::keys::Key;
 use super::tag::StoredTag;
+use super::{skim, tail};
 use crate::Tag;
 
-/// An envelope whose `kind` and `version` come before `data`.
+/// An envelope's kind, version tag and where its data is.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Header<'a> {
     /// The kind, as stored (not yet checked to be UTF-8).
     pub(crate) kind: &'a [u8],
     pub(crate) tag: RawTag<'a>,
-    /// Where the value of `data` starts.
-    pub(crate) data_at: usize,
+    pub(crate) data: DataAt,
+}
+
+/// Where an envelope's data is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum DataAt {
+    /// `kind` and `version` came first; the data starts here and runs to the closing
+    /// brace, or to fields after it that are still to check.
+    Start(usize),
+    /// The data came before `kind` or `version`: the skim found its bytes and checked every
+    /// other field and the envelope's end.
+    Span(std::ops::Range<usize>),
 }
 
 /// A version tag as found by the sniff: a string's bytes are not yet checked to be UTF-8,
@@ -52,7 +65,7 @@ impl<'a> RawTag<'a> {
     }
 }
 
-/// The header of an envelope whose `kind` and `version` both come before `data`.
+/// The header of an envelope with a `kind` and a `version`, in any order.
 pub(crate) fn envelope(bytes: &[u8]) -> Option<Header<'_>> {
     canonical(bytes).or_else(|| general(bytes))
 }
@@ -73,29 +86,47 @@ fn canonical(bytes: &[u8]) -> Option<Header<'_>> {
     let tag = cursor.tag()?;
     let rest = rest.get(cursor.pos..)?.strip_prefix(b",\"data\":")?;
     rest.first()?;
-    let data_at = bytes.len() - rest.len();
-    Some(Header { kind, tag, data_at })
+    let data = DataAt::Start(bytes.len() - rest.len());
+    Some(Header { kind, tag, data })
 }
 
-/// Any order of fields, with whitespace, as long as `kind` and `version` precede `data`.
+/// Any order of fields, with whitespace. Once `kind` and `version` are known, the data
+/// starts where they end; data met before them is skimmed and its span kept, and the rest
+/// of the envelope checked to its end.
 fn general(bytes: &[u8]) -> Option<Header<'_>> {
     let mut cursor = Cursor { bytes, pos: 0 };
     cursor.punct(b'{')?;
-    let (mut kind, mut tag) = (None, None);
+    let (mut kind, mut tag, mut data) = (None, None, None);
     loop {
         match cursor.key()? {
-            b"data" => {
+            b"data" if data.is_none() => {
                 cursor.peek()?;
-                return Some(Header {
-                    kind: kind?,
-                    tag: tag?,
-                    data_at: cursor.pos,
-                });
+                if let (Some(kind), Some(tag)) = (kind, tag) {
+                    let data = DataAt::Start(cursor.pos);
+                    return Some(Header { kind, tag, data });
+                }
+                // Sorted keys put `kind` and `version` last: walk back over them to the
+                // data's end, then check the rest forward; else skim the data.
+                let start = cursor.pos;
+                match tail::value_end(bytes, start) {
+                    Some(end) => cursor.pos = end,
+                    None => cursor.skim_value()?,
+                }
+                data = Some(start..cursor.pos);
             }
             b"kind" if kind.is_none() => kind = Some(cursor.string()?),
             b"version" if tag.is_none() => tag = Some(cursor.tag()?),
-            b"kind" | b"version" => return None,
+            b"kind" | b"version" | b"data" => return None,
             _ => cursor.skip_value()?,
+        }
+        if cursor.punct(b'}').is_some() {
+            cursor.peek().is_none().then_some(())?;
+            let data = DataAt::Span(data?);
+            return Some(Header {
+                kind: kind?,
+                tag: tag?,
+                data,
+            });
         }
         cursor.punct(b',')?;
     }
@@ -107,14 +138,37 @@ pub(crate) fn envelope_tail(bytes: &[u8], pos: usize) -> bool {
     Cursor { bytes, pos }.close_envelope().is_some()
 }
 
-/// The tag of an inline record whose first field is `field`.
-pub(crate) fn inline_tag<'a>(bytes: &'a [u8], field: &str) -> Option<StoredTag<'a>> {
+/// The tag of an inline record, in its field `field` wherever it is: `Some(None)` for a
+/// record without one. The other fields are only skimmed: decoding the record checks them.
+pub(crate) fn inline_tag<'a>(bytes: &'a [u8], field: &str) -> Option<Option<StoredTag<'a>>> {
+    let field = field.as_bytes();
     let mut cursor = Cursor { bytes, pos: 0 };
     cursor.punct(b'{')?;
-    if cursor.key()? != field.as_bytes() {
-        return None;
+    if cursor.punct(b'}').is_some() {
+        return Some(None);
     }
-    cursor.tag()?.stored()
+    // The rest is the decoder's to check, a second tag included.
+    let first = cursor.key();
+    if first == Some(field) {
+        return cursor.stored_tag();
+    }
+    // Not first, as upcast writes it: perhaps last, as sorted keys put it.
+    if let Some((key, value)) = tail::last_member(bytes)
+        && key == field
+    {
+        return Cursor { bytes, pos: value }.stored_tag();
+    }
+    first?;
+    loop {
+        cursor.skim_value()?;
+        if cursor.punct(b'}').is_some() {
+            return Some(None);
+        }
+        cursor.punct(b',')?;
+        if cursor.key()? == field {
+            return cursor.stored_tag();
+        }
+    }
 }
 
 struct Cursor<'a> {
@@ -155,6 +209,11 @@ impl<'a> Cursor<'a> {
         }
         self.pos += len + 1;
         rest.get(..len)
+    }
+
+    /// A tag as the rest of the reader knows it, for an inline record.
+    fn stored_tag(&mut self) -> Option<Option<StoredTag<'a>>> {
+        self.tag()?.stored().map(Some)
     }
 
     fn tag(&mut self) -> Option<RawTag<'a>> {
@@ -211,7 +270,19 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// Skips one JSON value with serde_json, which knows where it ends.
+    /// Skips one JSON value; an object or an array only by its brackets, which whoever
+    /// decodes it checks.
+    fn skim_value(&mut self) -> Option<()> {
+        match self.peek()? {
+            b'{' | b'[' => {
+                self.pos += skim::container(self.bytes.get(self.pos..)?)?;
+                Some(())
+            }
+            _ => self.skip_value(),
+        }
+    }
+
+    /// Skips one JSON value with serde_json, which knows where it ends and checks it.
     fn skip_value(&mut self) -> Option<()> {
         let rest = self.bytes.get(self.pos..)?;
         let mut values = serde_json::Deserializer::from_slice(rest).into_iter::<IgnoredAny>();
@@ -234,7 +305,7 @@ mod tests {
         let json = r#"{"kind":"user","version":3,"data":{}}"#;
         let found = header(json).unwrap();
         assert_eq!((found.kind, found.tag), (&b"user"[..], RawTag::Number(3)));
-        assert_eq!(&json[found.data_at..], "{}}");
+        assert_eq!(found.data, DataAt::Start(34));
         let spaced =
             header(" {\n \"version\" : \"3.1.0\" , \"kind\":\"a.b\", \"data\": 1}").unwrap();
         assert_eq!(spaced.tag, RawTag::Text(b"3.1.0"));
@@ -247,10 +318,41 @@ mod tests {
         assert_eq!(header(json).unwrap().tag, RawTag::Number(2));
     }
 
+    fn span<'a>(json: &'a str) -> &'a str {
+        match header(json).map(|found| found.data) {
+            Some(DataAt::Span(span)) => &json[span],
+            other => panic!("{json}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn data_first_is_found_and_its_span_kept() {
+        let sorted = r#"{"data":{"a":"}"},"kind":"user","version":3}"#;
+        assert_eq!(span(sorted), r#"{"a":"}"}"#, "walked back from the end");
+        let nested_last = r#"{"data":{"a":"}"},"kind":"user","version":3,"meta":{"b":[]}}"#;
+        assert_eq!(span(nested_last), r#"{"a":"}"}"#, "skimmed");
+        let between = r#"{"kind":"k","data":[1],"version":"2.1"} "#;
+        assert_eq!(span(between), "[1]");
+        let found = header(sorted).unwrap();
+        assert_eq!((found.kind, found.tag), (&b"user"[..], RawTag::Number(3)));
+    }
+
+    #[test]
+    fn a_nested_field_between_data_and_its_tags_lengthens_the_span() {
+        // The walk back proposes the longest plain tail; decoding the span then fails and
+        // the read takes the full pass, which reads such envelopes (`tests/layouts.rs`).
+        let json = r#"{"data":{},"id":[1],"kind":"user","version":3}"#;
+        assert_eq!(span(json), r#"{},"id":[1]"#);
+    }
+
     #[test]
     fn leaves_everything_else_to_serde() {
         for json in [
-            r#"{"data":{},"kind":"user","version":3}"#,
+            r#"{"data":{},"kind":"user"}"#,
+            r#"{"data":{},"kind":"user","version":3} x"#,
+            r#"{"data":{},"kind":"user","version":3,"data":{}}"#,
+            r#"{"data":{},"kind":"user","version":3"#,
+            r#"{"data":{"a":1,"kind":"user","version":3}"#,
             r#"{"kind":"user","data":{}}"#,
             r#"{"kind":"us\"er","version":3,"data":{}}"#,
             r#"{"kind":"user","version":3.0,"data":{}}"#,
@@ -283,13 +385,27 @@ mod tests {
     }
 
     #[test]
-    fn inline_tag_must_be_the_first_field() {
+    fn inline_tag_anywhere_or_none() {
         let first = br#"{"schema_version":2,"name":"x"}"#;
+        let tag = Some(Some(StoredTag::Number(2)));
+        assert_eq!(inline_tag(first, "schema_version"), tag);
+        let later = br#"{"name":{"a":[1,"}"]},"n":2.5,"schema_version":2}"#;
+        assert_eq!(inline_tag(later, "schema_version"), tag);
+        assert_eq!(inline_tag(br#"{"name":"x"}"#, "v"), Some(None));
+        assert_eq!(inline_tag(b" { } ", "v"), Some(None));
+        let escaped = br#"{"n\u0061me":1,"v":2}"#;
         assert_eq!(
-            inline_tag(first, "schema_version"),
-            Some(StoredTag::Number(2))
+            inline_tag(escaped, "v"),
+            tag,
+            "the last field, walked back to"
         );
-        let later = br#"{"name":"x","schema_version":2}"#;
-        assert_eq!(inline_tag(later, "schema_version"), None);
+        for unsure in [
+            &br#"{"v":1.5}"#[..],
+            br#"{"n\u0061me":1,"v":2,"x":3}"#,
+            b"[1]",
+            b"{",
+        ] {
+            assert_eq!(inline_tag(unsure, "v"), None);
+        }
     }
 }

@@ -6,16 +6,16 @@ use serde::de::{DeserializeOwned, DeserializeSeed};
 use serde_json::Value;
 
 use super::seed::{EnvelopeSeed, InlineSeed};
-use super::sniff;
+use super::sniff::{self, DataAt};
 
 /// A record's data, once its version is known.
 #[doc(hidden)]
 pub enum Source<'a> {
     /// A whole envelope; the data is under `data`, somewhere.
     Envelope(&'a [u8]),
-    /// A whole envelope whose data value starts at `data` and whose fields before it were
-    /// checked already.
-    EnvelopeAt { bytes: &'a [u8], data: usize },
+    /// A whole envelope whose data is at `data` and whose fields before it were checked
+    /// already.
+    EnvelopeAt { bytes: &'a [u8], data: DataAt },
     /// A record with its version tag in `field`.
     Inline { bytes: &'a [u8], field: &'a str },
     /// The record alone, its version kept elsewhere.
@@ -43,7 +43,7 @@ pub(crate) enum DecodeError {
 /// Decodes the data of `source` as `V`, in one pass over the data.
 pub(crate) fn decode<V: DeserializeOwned>(source: Source<'_>) -> Result<V, DecodeError> {
     match source {
-        Source::EnvelopeAt { bytes, data } => match decode_at(bytes, data) {
+        Source::EnvelopeAt { bytes, data } => match decode_at(bytes, &data) {
             Some(value) => Ok(value),
             // Bad data or an odd tail: the full pass finds the error and its position.
             None => decode_envelope(bytes),
@@ -61,9 +61,13 @@ pub(crate) fn decode<V: DeserializeOwned>(source: Source<'_>) -> Result<V, Decod
     }
 }
 
-/// Deserializes the data value at `at` straight into `V`; `None` when it is not valid or
+/// Deserializes the data value at `data` straight into `V`; `None` when it is not valid or
 /// the envelope does not close properly after it.
-pub(crate) fn decode_at<V: DeserializeOwned>(bytes: &[u8], at: usize) -> Option<V> {
+pub(crate) fn decode_at<V: DeserializeOwned>(bytes: &[u8], data: &DataAt) -> Option<V> {
+    let at = match data {
+        DataAt::Span(span) => return serde_json::from_slice(bytes.get(span.clone())?).ok(),
+        DataAt::Start(at) => *at,
+    };
     let rest = bytes.get(at..)?;
     // upcast writes `data` last, so the value runs to the envelope's closing brace and is
     // read by `serde_json::from_slice` itself: the very code of the payload-only floor.
@@ -128,7 +132,13 @@ mod tests {
         let json = br#"{"kind":"p","version":1,"data":{"x":1,"y":2},"at":5}"#;
         let read = point(Source::EnvelopeAt {
             bytes: json,
-            data: 31,
+            data: DataAt::Start(31),
+        });
+        assert!(matches!(read, Ok(Point { x: 1, y: 2 })));
+        let first = br#"{"data":{"x":1,"y":2},"kind":"p","version":1}"#;
+        let read = point(Source::EnvelopeAt {
+            bytes: first,
+            data: DataAt::Span(8..21),
         });
         assert!(matches!(read, Ok(Point { x: 1, y: 2 })));
     }
@@ -138,7 +148,7 @@ mod tests {
         let json = br#"{"kind":"p","version":1,"data":{"x":1}}"#;
         let Err(DecodeError::Data(error)) = point(Source::EnvelopeAt {
             bytes: json,
-            data: 31,
+            data: DataAt::Start(31),
         }) else {
             panic!("expected a data error");
         };
@@ -146,7 +156,7 @@ mod tests {
         let twice = br#"{"kind":"p","version":1,"data":{"x":1,"y":2},"data":{}}"#;
         let read = point(Source::EnvelopeAt {
             bytes: twice,
-            data: 31,
+            data: DataAt::Start(31),
         });
         assert!(matches!(read, Err(DecodeError::Envelope(_))));
     }
