@@ -318,7 +318,7 @@ mod tests {
         assert_eq!(header(json).unwrap().tag, RawTag::Number(2));
     }
 
-    fn span<'a>(json: &'a str) -> &'a str {
+    fn span(json: &str) -> &str {
         match header(json).map(|found| found.data) {
             Some(DataAt::Span(span)) => &json[span],
             other => panic!("{json}: {other:?}"),
