@@ -6,6 +6,7 @@ mod check;
 mod compat;
 mod conformance;
 mod demo;
+mod downcasts;
 mod errors;
 mod fixtures;
 mod layouts;

@@ -252,7 +252,7 @@ fn conversion_to_a_chosen_version_stops_there() {
             .convert_to(Stored::new(br#"{"v":2,"cents":1}"#), &Version::new(1, 0, 0)),
     );
     assert!(
-        matches!(backwards, upcast::Error::NoPath { .. }),
+        matches!(backwards, upcast::Error::MissingDowncast { .. }),
         "{backwards}"
     );
     let unknown = error(

@@ -4,7 +4,9 @@ pub use inventory;
 
 pub use crate::read::{Candidate, Input, Opened};
 pub use crate::registry::{StepEntry, VersionEntry};
-pub use crate::{AnyVersion, Context, Decode, Error, Tag, Upcast, UpcastError, Version, Versioned};
+pub use crate::{
+    AnyVersion, Context, Decode, Downcast, Error, Tag, Upcast, UpcastError, Version, Versioned,
+};
 pub use core::result::Result;
 
 /// Runs the step `A -> B` for `AnyVersion::into_current`, naming both versions on failure.

@@ -211,3 +211,65 @@ pub fn from_reader_at<T: Decode, R: io::Read>(version: &Version, reader: R) -> R
 pub fn from_value_at<T: Decode>(version: &Version, value: Value) -> Result<T, Error> {
     EXTERNAL.reader().from_value_at(version, value)
 }
+
+/// Writes `value` in an envelope at `version`, an older (or newer) registered version of its
+/// kind, through the registered downcasts (or steps). See [`Layout::to_vec_at`].
+///
+/// ```
+/// # #[derive(Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema, upcast::Versioned)]
+/// # #[versioned(kind = "doc.api.to_vec_at", version = 1)]
+/// # struct Note { text: String }
+/// let bytes = upcast::to_vec_at(&Note { text: "hi".into() }, &upcast::Version::new(1, 0, 0))?;
+/// assert!(bytes.starts_with(br#"{"kind":"doc.api.to_vec_at","version":1,"#));
+/// # Ok::<(), upcast::Error>(())
+/// ```
+pub fn to_vec_at<T: Versioned + Clone>(value: &T, version: &Version) -> Result<Vec<u8>, Error> {
+    ENVELOPE.to_vec_at(value, version)
+}
+
+/// Writes `value` in an envelope at `version`. See [`to_vec_at`].
+///
+/// ```
+/// # #[derive(Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema, upcast::Versioned)]
+/// # #[versioned(kind = "doc.api.to_string_at", version = 1)]
+/// # struct Note { text: String }
+/// let text = upcast::to_string_at(&Note { text: "hi".into() }, &upcast::Version::new(1, 0, 0))?;
+/// assert!(text.starts_with(r#"{"kind":"doc.api.to_string_at","version":1,"#));
+/// # Ok::<(), upcast::Error>(())
+/// ```
+pub fn to_string_at<T: Versioned + Clone>(value: &T, version: &Version) -> Result<String, Error> {
+    ENVELOPE.to_string_at(value, version)
+}
+
+/// Writes `value` in an envelope at `version` to `writer`. See [`to_vec_at`].
+///
+/// ```
+/// # #[derive(Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema, upcast::Versioned)]
+/// # #[versioned(kind = "doc.api.to_writer_at", version = 1)]
+/// # struct Note { text: String }
+/// let mut out = Vec::new();
+/// upcast::to_writer_at(&mut out, &Note { text: "hi".into() }, &upcast::Version::new(1, 0, 0))?;
+/// assert!(out.ends_with(br#""data":{"text":"hi"}}"#));
+/// # Ok::<(), upcast::Error>(())
+/// ```
+pub fn to_writer_at<W: io::Write, T: Versioned + Clone>(
+    writer: W,
+    value: &T,
+    version: &Version,
+) -> Result<(), Error> {
+    ENVELOPE.to_writer_at(writer, value, version)
+}
+
+/// Writes `value` in an envelope at `version` as a JSON value. See [`to_vec_at`].
+///
+/// ```
+/// # #[derive(Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema, upcast::Versioned)]
+/// # #[versioned(kind = "doc.api.to_value_at", version = 1)]
+/// # struct Note { text: String }
+/// let value = upcast::to_value_at(&Note { text: "hi".into() }, &upcast::Version::new(1, 0, 0))?;
+/// assert_eq!(value["data"]["text"], "hi");
+/// # Ok::<(), upcast::Error>(())
+/// ```
+pub fn to_value_at<T: Versioned + Clone>(value: &T, version: &Version) -> Result<Value, Error> {
+    ENVELOPE.to_value_at(value, version)
+}

@@ -5,8 +5,11 @@ use std::cell::OnceCell;
 use std::fmt;
 use std::sync::OnceLock;
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
 use crate::read::envelope_metadata;
-use crate::{Metadata, Version};
+use crate::{Error, Metadata, SetAside, Version};
 
 /// The read a step is part of: the record's kind, the version it was stored with, the
 /// fields stored beside its data (an envelope's ids and timestamps) as [`Metadata`], and the
@@ -35,6 +38,9 @@ pub struct Context<'a> {
     untagged: bool,
     metadata: MetadataRef<'a>,
     options: Option<&'a (dyn Any + Sync)>,
+    /// The step being run, `(from, to)`: `to` is older in a downcast.
+    step: Option<(&'a Version, &'a Version)>,
+    set_aside: Option<&'a SetAside<'a>>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -85,6 +91,8 @@ impl<'a> Context<'a> {
             untagged: false,
             metadata: MetadataRef::Ready(empty_metadata()),
             options: None,
+            step: None,
+            set_aside: None,
         }
     }
 
@@ -107,6 +115,66 @@ impl<'a> Context<'a> {
         Context {
             options: Some(options),
             ..self
+        }
+    }
+
+    /// The same context with a place for set-aside values: the record's, in reads and
+    /// writes; one of the caller's, for calling steps directly.
+    ///
+    /// See the example on [`SetAside`].
+    pub fn with_set_aside(self, set_aside: &'a SetAside<'a>) -> Self {
+        Context {
+            set_aside: Some(set_aside),
+            ..self
+        }
+    }
+
+    /// The same context for the step from `from` to `to` (a downcast when `to` is older).
+    /// Reads and writes set it for each step they run; this is for calling steps directly.
+    ///
+    /// See the example on [`SetAside`].
+    pub fn for_step<'s>(self, from: &'s Version, to: &'s Version) -> Context<'s>
+    where
+        'a: 's,
+    {
+        Context {
+            step: Some((from, to)),
+            ..self
+        }
+    }
+
+    /// In a downcast, keeps `value` under `name` in the record, for the upcast step that
+    /// undoes this downcast to [take back](Context::take_back): what the older version has no
+    /// field for is not lost.
+    ///
+    /// An error outside a downcast, or where the record has no place for it.
+    ///
+    /// See [`Downcast`](crate::Downcast) for an example.
+    pub fn set_aside<T: Serialize + ?Sized>(&self, name: &str, value: &T) -> Result<(), Error> {
+        match (self.step, self.set_aside) {
+            (Some((from, to)), Some(store)) if to < from => store.insert(from, name, value),
+            (Some((from, to)), None) if to < from => Err(Error::SetAside {
+                kind: self.kind.to_owned(),
+                name: name.to_owned(),
+                reason: "this context has no place for it: give it one with `with_set_aside`",
+            }),
+            _ => Err(Error::SetAside {
+                kind: self.kind.to_owned(),
+                name: name.to_owned(),
+                reason: "only a downcast sets values aside",
+            }),
+        }
+    }
+
+    /// In an upcast step, the value `name` that the downcast this step undoes set aside,
+    /// read as `T`: `Ok(None)` when there is none (the record was never written by an older
+    /// writer, or nothing was set aside under that name).
+    ///
+    /// See [`Downcast`](crate::Downcast) for an example.
+    pub fn take_back<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, Error> {
+        match (self.step, self.set_aside) {
+            (Some((from, to)), Some(store)) if to > from => store.get(to, name),
+            _ => Ok(None),
         }
     }
 
@@ -190,6 +258,8 @@ impl fmt::Debug for Context<'_> {
             .field("untagged", &self.untagged)
             .field("metadata", &self.metadata)
             .field("options", &self.options.map(|_| ".."))
+            .field("step", &self.step)
+            .field("set_aside", &self.set_aside)
             .finish()
     }
 }

@@ -118,7 +118,11 @@ pub enum Error {
     },
 
     /// A step failed; its own message is kept.
-    #[error("cannot upcast `{kind}` {}: {source}", step_versions(.stored, .from, .to))]
+    #[error(
+        "cannot {} `{kind}` {}: {source}",
+        if .to < .from { "downcast" } else { "upcast" },
+        step_versions(.stored, .from, .to)
+    )]
     #[non_exhaustive]
     Step {
         /// The record's kind.
@@ -147,6 +151,27 @@ pub enum Error {
         to: Version,
         /// Why there is none.
         reason: &'static str,
+    },
+
+    /// A record must go back to an older version, and a version on the way has no
+    /// downcast.
+    #[error(
+        "no downcast path from `{kind}` {from} to {to}: {missing} has no downcast; add \
+         #[upcast::register(downcast)] impl From<{}> for <the previous version's type>",
+        short_name(type_name)
+    )]
+    #[non_exhaustive]
+    MissingDowncast {
+        /// The record's kind.
+        kind: String,
+        /// The version the record is at.
+        from: Version,
+        /// The version asked for.
+        to: Version,
+        /// The version on the way with no downcast (boxed to keep the error small).
+        missing: Box<Version>,
+        /// Its type.
+        type_name: &'static str,
     },
 
     /// A type implements [`Versioned`](crate::Versioned) but is not in the registry.
@@ -187,6 +212,29 @@ pub enum Error {
         /// Why it does not read.
         #[source]
         source: Box<dyn StdError + Send + Sync + 'static>,
+    },
+
+    /// A write pin (`UPCAST_WRITE_AT`, [`Writer::pins`](crate::Writer::pins)) does not
+    /// read as `kind=version`.
+    #[error("invalid write pin `{pin}`: {reason}")]
+    #[non_exhaustive]
+    InvalidPin {
+        /// The pin as given.
+        pin: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A value could not be set aside.
+    #[error("cannot set aside `{name}` of `{kind}`: {reason}")]
+    #[non_exhaustive]
+    SetAside {
+        /// The record's kind.
+        kind: String,
+        /// The value's name.
+        name: String,
+        /// Why.
+        reason: &'static str,
     },
 
     /// The read function does not fit the layout: the external layout takes the version
@@ -285,6 +333,11 @@ impl Error {
             reason,
         }
     }
+}
+
+/// `crate::records::UserV1` -> `UserV1`, for code the user pastes.
+fn short_name(type_name: &str) -> &str {
+    type_name.rsplit("::").next().unwrap_or(type_name)
 }
 
 /// `from 2.3.0 (read as 2.6.0) to 3.0.0`, or `from 3.0.0 to 4.0.0 (stored at 2.3.0)`.

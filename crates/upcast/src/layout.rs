@@ -6,7 +6,7 @@ use std::io;
 
 use serde_json::Value;
 
-use crate::{Decode, Error, Header, Reader, Version, Versioned, write};
+use crate::{Decode, Error, Header, Reader, Registry, Version, Versioned, write};
 
 /// Where a record's version tag is stored.
 ///
@@ -277,7 +277,7 @@ impl Layout {
     /// # Ok::<(), upcast::Error>(())
     /// ```
     pub fn to_writer<W: io::Write, T: Versioned>(&self, writer: W, value: &T) -> Result<(), Error> {
-        write::record(self, writer, T::KIND, T::VERSION, value)
+        write::record(self, writer, &write::Head::new(T::KIND, T::VERSION), value)
     }
 
     /// Writes `value` with its version tag as a JSON value.
@@ -292,5 +292,99 @@ impl Layout {
     /// ```
     pub fn to_value<T: Versioned>(&self, value: &T) -> Result<Value, Error> {
         write::record_value(self, T::KIND, T::VERSION, value)
+    }
+
+    /// Writes `value` at `version`, an older (or newer) registered version of its kind,
+    /// through the registered downcasts (or steps): for writers that must stay readable by
+    /// services still on an older version. What the older version cannot hold is set aside
+    /// in the record. A [`Writer`](crate::Writer) picks the version per kind at run time.
+    ///
+    /// ```
+    /// # use schemars::JsonSchema;
+    /// # use serde::{Deserialize, Serialize};
+    /// # #[derive(Serialize, Deserialize, JsonSchema, upcast::Versioned)]
+    /// # #[versioned(kind = "doc.layout.at", version = 1)]
+    /// # struct NoteV1 { text: String }
+    /// # #[derive(Clone, Serialize, Deserialize, JsonSchema, upcast::Versioned)]
+    /// # #[versioned(kind = "doc.layout.at", version = 2)]
+    /// # struct Note { text: String, pinned: bool }
+    /// # #[upcast::register]
+    /// # impl From<NoteV1> for Note { fn from(v1: NoteV1) -> Self { Note { text: v1.text, pinned: false } } }
+    /// # #[upcast::register(downcast)]
+    /// # impl From<Note> for NoteV1 { fn from(note: Note) -> Self { NoteV1 { text: note.text } } }
+    /// let note = Note { text: "hi".into(), pinned: false };
+    /// let bytes = upcast::Layout::inline("v").to_vec_at(&note, &upcast::Version::new(1, 0, 0))?;
+    /// assert_eq!(bytes, br#"{"v":1,"text":"hi"}"#);
+    /// # Ok::<(), upcast::Error>(())
+    /// ```
+    pub fn to_vec_at<T: Versioned + Clone>(
+        &self,
+        value: &T,
+        version: &Version,
+    ) -> Result<Vec<u8>, Error> {
+        let mut bytes = Vec::with_capacity(128);
+        self.to_writer_at(&mut bytes, value, version)?;
+        Ok(bytes)
+    }
+
+    /// Writes `value` at `version`. See [`Layout::to_vec_at`].
+    ///
+    /// ```
+    /// # #[derive(Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema, upcast::Versioned)]
+    /// # #[versioned(kind = "doc.layout.string_at", version = 1)]
+    /// # struct Note { text: String }
+    /// let text = upcast::Layout::envelope().to_string_at(&Note { text: "hi".into() }, &upcast::Version::new(1, 0, 0))?;
+    /// assert_eq!(text, r#"{"kind":"doc.layout.string_at","version":1,"data":{"text":"hi"}}"#);
+    /// # Ok::<(), upcast::Error>(())
+    /// ```
+    pub fn to_string_at<T: Versioned + Clone>(
+        &self,
+        value: &T,
+        version: &Version,
+    ) -> Result<String, Error> {
+        let bytes = self.to_vec_at(value, version)?;
+        // serde_json writes UTF-8 only; the conversion cannot fail.
+        String::from_utf8(bytes).map_err(|error| Error::Io(io::Error::other(error)))
+    }
+
+    /// Writes `value` at `version` to `writer`. See [`Layout::to_vec_at`].
+    ///
+    /// ```
+    /// # #[derive(Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema, upcast::Versioned)]
+    /// # #[versioned(kind = "doc.layout.writer_at", version = 1)]
+    /// # struct Note { text: String }
+    /// let mut out = Vec::new();
+    /// upcast::Layout::envelope().to_writer_at(&mut out, &Note { text: "hi".into() }, &upcast::Version::new(1, 0, 0))?;
+    /// assert!(out.starts_with(br#"{"kind":"doc.layout.writer_at","version":1,"#));
+    /// # Ok::<(), upcast::Error>(())
+    /// ```
+    pub fn to_writer_at<W: io::Write, T: Versioned + Clone>(
+        &self,
+        writer: W,
+        value: &T,
+        version: &Version,
+    ) -> Result<(), Error> {
+        if T::VERSION.is(version) {
+            return self.to_writer(writer, value);
+        }
+        crate::writer::write_at(Registry::try_global()?, self, writer, value, version)
+    }
+
+    /// Writes `value` at `version` as a JSON value. See [`Layout::to_vec_at`].
+    ///
+    /// ```
+    /// # #[derive(Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema, upcast::Versioned)]
+    /// # #[versioned(kind = "doc.layout.value_at", version = 1)]
+    /// # struct Note { text: String }
+    /// let value = upcast::Layout::envelope().to_value_at(&Note { text: "hi".into() }, &upcast::Version::new(1, 0, 0))?;
+    /// assert_eq!(value["version"], 1);
+    /// # Ok::<(), upcast::Error>(())
+    /// ```
+    pub fn to_value_at<T: Versioned + Clone>(
+        &self,
+        value: &T,
+        version: &Version,
+    ) -> Result<Value, Error> {
+        serde_json::from_slice(&self.to_vec_at(value, version)?).map_err(Error::Json)
     }
 }

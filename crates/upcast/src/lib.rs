@@ -103,10 +103,12 @@ mod migrate;
 mod read;
 mod reader;
 mod registry;
+mod set_aside;
 mod upcast_error;
 mod version;
 mod versioned;
 mod write;
+mod writer;
 
 #[doc(hidden)]
 pub mod __private;
@@ -117,7 +119,8 @@ pub use check::check;
 
 pub use api::{
     from_reader, from_reader_at, from_slice, from_slice_at, from_str, from_str_at, from_value,
-    from_value_at, header, to_string, to_value, to_vec, to_writer,
+    from_value_at, header, to_string, to_string_at, to_value, to_value_at, to_vec, to_vec_at,
+    to_writer, to_writer_at,
 };
 pub use context::Context;
 pub use error::Error;
@@ -127,9 +130,11 @@ pub use migrate::{Migrated, from_slice_migrating};
 pub use read::{Decode, Header};
 pub use reader::Reader;
 pub use registry::{Converted, Problem, Registry, RegistryBuilder, Stored};
+pub use set_aside::SetAside;
 pub use upcast_error::UpcastError;
 pub use version::{Tag, Version};
-pub use versioned::{Upcast, Versioned};
+pub use versioned::{Downcast, Upcast, Versioned};
+pub use writer::{WRITE_AT_VAR, Writer};
 
 #[cfg(feature = "derive")]
 pub use upcast_derive::{AnyVersion, Versioned, register};

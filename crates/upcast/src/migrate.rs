@@ -70,14 +70,14 @@ impl Reader<'_> {
             Some(envelope) => envelope_members(envelope).map_err(Error::Json)?,
             None => Vec::new(),
         };
-        let value = env.registry.get()?.read_into::<T>(record, env.options)?;
+        let (value, set_aside) = env.registry.get()?.read_keeping::<T>(record, env.options)?;
+        let head = write::Head {
+            members: &members,
+            set_aside: set_aside.as_deref(),
+            ..write::Head::new(T::KIND, T::VERSION)
+        };
         let mut rewrite = Vec::with_capacity(bytes.len() + 16);
-        match self.layout() {
-            Layout::Envelope => {
-                write::envelope(&mut rewrite, T::KIND, T::VERSION, &members, &value)?
-            }
-            layout => write::record(layout, &mut rewrite, T::KIND, T::VERSION, &value)?,
-        }
+        write::record(self.layout(), &mut rewrite, &head, &value)?;
         Ok(Migrated {
             value,
             stored,

@@ -1,5 +1,5 @@
 //! The traits a record type implements: [`Versioned`] for every version, [`Upcast`] for
-//! every step between versions.
+//! every step between versions, [`Downcast`] for every step back.
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -91,4 +91,68 @@ pub trait Upcast: Versioned {
     /// Converts this version into the next one. `cx` describes the read: the kind, the
     /// version the record was stored with, and the envelope's metadata.
     fn upcast(self, cx: &Context<'_>) -> Result<Self::Next, UpcastError>;
+}
+
+/// A step back from one version of a record to the previous one: the mirror of an
+/// [`Upcast`] step, so writers can stay on an older version during a rollout and readers
+/// on an older type can read newer records.
+///
+/// `#[upcast::register]` on this impl adds it to the registry;
+/// `#[upcast::register(downcast)]` on `impl From<New> for Old` (or `TryFrom`) does the same
+/// for an ordinary conversion. A downcast undoes one step: it goes from a version to the
+/// version whose step leads to it.
+///
+/// What the older version cannot hold, a downcast sets aside with
+/// [`Context::set_aside`]; the record keeps it, and the next upcast step takes it back with
+/// [`Context::take_back`], so a round trip through an older writer loses nothing.
+///
+/// ```
+/// # use schemars::JsonSchema;
+/// # use serde::{Deserialize, Serialize};
+/// use upcast::{Context, Downcast, Upcast, UpcastError};
+///
+/// #[derive(Debug, PartialEq, Serialize, Deserialize, JsonSchema, upcast::Versioned)]
+/// #[versioned(kind = "doc.down.user", version = 1)]
+/// struct UserV1 { name: String }
+///
+/// #[derive(Debug, PartialEq, Clone, Serialize, Deserialize, JsonSchema, upcast::Versioned)]
+/// #[versioned(kind = "doc.down.user", version = 2)]
+/// struct User { name: String, email: Option<String> }
+///
+/// #[upcast::register]
+/// impl Upcast for UserV1 {
+///     type Next = User;
+///     fn upcast(self, cx: &Context) -> Result<User, UpcastError> {
+///         Ok(User { name: self.name, email: cx.take_back("email")? })
+///     }
+/// }
+///
+/// #[upcast::register]
+/// impl Downcast for User {
+///     type Prev = UserV1;
+///     fn downcast(self, cx: &Context) -> Result<UserV1, UpcastError> {
+///         cx.set_aside("email", &self.email)?;
+///         Ok(UserV1 { name: self.name })
+///     }
+/// }
+///
+/// let user = User { name: "Ada".into(), email: Some("ada@example.com".into()) };
+/// let v1 = upcast::to_vec_at(&user, &upcast::Version::new(1, 0, 0))?;
+/// assert!(v1.starts_with(br#"{"kind":"doc.down.user","version":1,"#));
+/// assert_eq!(upcast::from_slice::<User>(&v1)?, user, "nothing lost on the way");
+/// assert_eq!(upcast::from_slice::<UserV1>(&upcast::to_vec(&user)?)?.name, "Ada");
+/// # Ok::<(), upcast::Error>(())
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "no downcast from `{Self}`",
+    label = "no step back registered from this version",
+    note = "register one: #[upcast::register(downcast)] impl From<{Self}> for <the previous version's type>"
+)]
+pub trait Downcast: Versioned {
+    /// The version this step goes back to.
+    type Prev: Versioned;
+
+    /// Converts this version into the previous one. `cx` describes the write or read it is
+    /// part of; values the previous version has no place for go to [`Context::set_aside`].
+    fn downcast(self, cx: &Context<'_>) -> Result<Self::Prev, UpcastError>;
 }

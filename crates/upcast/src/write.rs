@@ -8,40 +8,70 @@ use serde_json::{Map, Value};
 use crate::read::{Key, Member};
 use crate::{Error, Layout, Tag};
 
-/// Writes `data` as a record of `kind` at `tag` in `layout`.
+/// What a record is written with besides its data.
+pub(crate) struct Head<'a> {
+    pub(crate) kind: &'a str,
+    pub(crate) tag: Tag,
+    /// The envelope's other fields, in their order (envelope layout only).
+    pub(crate) members: &'a [Member<'a>],
+    /// The values set aside by downcasts, as the JSON of the reserved member.
+    pub(crate) set_aside: Option<&'a str>,
+}
+
+impl<'a> Head<'a> {
+    /// A record of `kind` at `tag`, with nothing else.
+    pub(crate) fn new(kind: &'a str, tag: Tag) -> Self {
+        Head {
+            kind,
+            tag,
+            members: &[],
+            set_aside: None,
+        }
+    }
+}
+
+/// Writes `data` as a record in `layout`.
 pub(crate) fn record<W: Write, D: Serialize + ?Sized>(
     layout: &Layout,
     writer: W,
-    kind: &str,
-    tag: Tag,
+    head: &Head<'_>,
     data: &D,
 ) -> Result<(), Error> {
     match layout {
-        Layout::Envelope => envelope(writer, kind, tag, &[], data),
-        Layout::Inline { field, .. } => inline(writer, field, kind, tag, data),
+        Layout::Envelope => envelope(writer, head, data),
+        Layout::Inline { field, .. } => inline(writer, field, head, data),
+        Layout::External { .. } if head.set_aside.is_some() => Err(Error::SetAside {
+            kind: head.kind.to_owned(),
+            name: Key::SET_ASIDE.to_owned(),
+            reason: "the external layout has no place for values a downcast set aside; \
+                     write it in the envelope or the inline layout",
+        }),
         Layout::External { .. } => serde_json::to_writer(writer, data).map_err(ser_error),
     }
 }
 
 /// Writes `{"kind":...,"version":...,<members>,"data":...}`: kind and version first so
 /// readers learn the version before the data, the other fields (`members`, raw JSON, in
-/// their stored order) next, where readers skip them without leaving the fast path.
-pub(crate) fn envelope<W: Write, D: Serialize + ?Sized>(
+/// their stored order, then the set-aside values) next, where readers skip them without
+/// leaving the fast path.
+fn envelope<W: Write, D: Serialize + ?Sized>(
     mut writer: W,
-    kind: &str,
-    tag: Tag,
-    members: &[Member<'_>],
+    head: &Head<'_>,
     data: &D,
 ) -> Result<(), Error> {
     member(&mut writer, b'{', Key::KIND)?;
-    serde_json::to_writer(&mut writer, kind).map_err(ser_error)?;
+    serde_json::to_writer(&mut writer, head.kind).map_err(ser_error)?;
     member(&mut writer, b',', Key::VERSION)?;
-    serde_json::to_writer(&mut writer, &tag).map_err(ser_error)?;
-    for Member { key, value } in members {
+    serde_json::to_writer(&mut writer, &head.tag).map_err(ser_error)?;
+    for Member { key, value } in head.members {
         writer.write_all(b",")?;
         serde_json::to_writer(&mut writer, key).map_err(ser_error)?;
         writer.write_all(b":")?;
         writer.write_all(value.as_bytes())?;
+    }
+    if let Some(set_aside) = head.set_aside {
+        member(&mut writer, b',', Key::SET_ASIDE)?;
+        writer.write_all(set_aside.as_bytes())?;
     }
     member(&mut writer, b',', Key::DATA)?;
     serde_json::to_writer(&mut writer, data).map_err(ser_error)?;
@@ -56,23 +86,25 @@ fn member<W: Write>(writer: &mut W, open: u8, key: &str) -> io::Result<()> {
     writer.write_all(b"\":")
 }
 
-/// Writes the record with `field` as its first member.
-pub(crate) fn inline<W: Write, D: Serialize + ?Sized>(
+/// Writes the record with `field` as its first member (and the set-aside values next).
+fn inline<W: Write, D: Serialize + ?Sized>(
     writer: W,
     field: &str,
-    kind: &str,
-    tag: Tag,
+    head: &Head<'_>,
     data: &D,
 ) -> Result<(), Error> {
     let mut tagged = TagFirst {
         inner: writer,
         field,
-        tag,
+        tag: head.tag,
+        set_aside: head.set_aside,
         state: State::Start,
     };
     match serde_json::to_writer(&mut tagged, data) {
         Ok(()) => Ok(()),
-        Err(_) if matches!(tagged.state, State::NotAnObject) => Err(not_an_object(kind, tag)),
+        Err(_) if matches!(tagged.state, State::NotAnObject) => {
+            Err(not_an_object(head.kind, head.tag))
+        }
         Err(error) => Err(ser_error(error)),
     }
 }
@@ -133,6 +165,7 @@ struct TagFirst<'a, W> {
     inner: W,
     field: &'a str,
     tag: Tag,
+    set_aside: Option<&'a str>,
     state: State,
 }
 
@@ -154,6 +187,12 @@ impl<W: Write> Write for TagFirst<'_, W> {
                 serde_json::to_writer(&mut self.inner, self.field)?;
                 self.inner.write_all(b":")?;
                 serde_json::to_writer(&mut self.inner, &self.tag)?;
+                if let Some(set_aside) = self.set_aside {
+                    self.inner.write_all(b",")?;
+                    serde_json::to_writer(&mut self.inner, Key::SET_ASIDE)?;
+                    self.inner.write_all(b":")?;
+                    self.inner.write_all(set_aside.as_bytes())?;
+                }
                 self.state = State::AfterBrace;
                 Ok(1)
             }

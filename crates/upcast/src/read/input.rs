@@ -110,6 +110,7 @@ impl<'a> Input<'a> {
             stamp: located.stamp,
             source: located.source,
             metadata: located.metadata,
+            set_aside: located.set_aside,
         })
     }
 
@@ -136,6 +137,7 @@ impl<'a> Input<'a> {
                         data: header.data,
                     },
                     metadata: Map::new(),
+                    set_aside: None,
                 }));
             }
         }
@@ -162,21 +164,25 @@ impl<'a> Input<'a> {
             Some(External::Column(text)) => Stamp::Column(text),
             None => Stamp::Untagged,
         };
-        let (stamp, source) = match (self.layout, self.body) {
+        let (stamp, source, set_aside) = match (self.layout, self.body) {
             (Layout::Envelope, Body::Bytes(bytes)) => return locate_envelope(bytes, expected),
             (Layout::Envelope, Body::Value(value)) => return locate_envelope_value(value),
-            (Layout::Inline { field, .. }, Body::Bytes(bytes)) => locate_inline(field, bytes)?,
+            (Layout::Inline { field, .. }, Body::Bytes(bytes)) => {
+                let (stamp, source) = locate_inline(field, bytes)?;
+                (stamp, source, None)
+            }
             (Layout::Inline { field, .. }, Body::Value(value)) => {
                 locate_inline_value(field, value)?
             }
-            (Layout::External { .. }, Body::Bytes(bytes)) => (stamp, Source::Bare(bytes)),
-            (Layout::External { .. }, Body::Value(value)) => (stamp, Source::Value(value)),
+            (Layout::External { .. }, Body::Bytes(bytes)) => (stamp, Source::Bare(bytes), None),
+            (Layout::External { .. }, Body::Value(value)) => (stamp, Source::Value(value), None),
         };
         Ok(Located {
             kind: None,
             stamp,
             source,
             metadata: Map::new(),
+            set_aside,
         })
     }
 }
@@ -196,6 +202,7 @@ struct Located<'a> {
     stamp: Stamp<'a>,
     source: Source<'a>,
     metadata: Map<String, Value>,
+    set_aside: Option<Value>,
 }
 
 fn locate_envelope<'a>(bytes: &'a [u8], expected: Option<&'a str>) -> Result<Located<'a>, Error> {
@@ -213,6 +220,7 @@ fn locate_envelope<'a>(bytes: &'a [u8], expected: Option<&'a str>) -> Result<Loc
                     data: header.data,
                 },
                 metadata: Map::new(),
+                set_aside: None,
             });
         }
     }
@@ -222,12 +230,14 @@ fn locate_envelope<'a>(bytes: &'a [u8], expected: Option<&'a str>) -> Result<Loc
         stamp: header.tag.map_or(Stamp::Untagged, Stamp::Tag),
         source: Source::Envelope(bytes),
         metadata: Map::new(),
+        set_aside: None,
     })
 }
 
 fn locate_envelope_value(value: Value) -> Result<Located<'static>, Error> {
     let fields = into_object(value, "an upcast envelope")?;
-    let ([kind, tag, data], metadata) = take_fields(fields, [Key::KIND, Key::VERSION, Key::DATA]);
+    let ([kind, tag, data, set_aside], metadata) =
+        take_fields(fields, [Key::KIND, Key::VERSION, Key::DATA, Key::SET_ASIDE]);
     let kind = match kind {
         Some(Value::String(kind)) => kind,
         Some(other) => return Err(invalid_type(&other, "a kind: a string")),
@@ -239,6 +249,7 @@ fn locate_envelope_value(value: Value) -> Result<Located<'static>, Error> {
         stamp: stamp_of(tag)?,
         source: Source::Value(data),
         metadata,
+        set_aside,
     })
 }
 
@@ -284,10 +295,14 @@ fn locate_inline<'a>(field: &'a str, bytes: &'a [u8]) -> Result<(Stamp<'a>, Sour
 fn locate_inline_value(
     field: &str,
     value: Value,
-) -> Result<(Stamp<'static>, Source<'static>), Error> {
+) -> Result<(Stamp<'static>, Source<'static>, Option<Value>), Error> {
     let fields = into_object(value, "a record: a JSON object")?;
-    let ([tag], rest) = take_fields(fields, [field]);
-    Ok((stamp_of(tag)?, Source::Value(Value::Object(rest))))
+    let ([tag, set_aside], rest) = take_fields(fields, [field, Key::SET_ASIDE]);
+    Ok((
+        stamp_of(tag)?,
+        Source::Value(Value::Object(rest)),
+        set_aside,
+    ))
 }
 
 fn into_object(value: Value, expected: &str) -> Result<Map<String, Value>, Error> {

@@ -48,6 +48,13 @@ impl Key {
     pub(crate) const KIND: &'static str = "kind";
     pub(crate) const VERSION: &'static str = "version";
     pub(crate) const DATA: &'static str = "data";
+    /// Values set aside by downcasts (see [`SetAside`](crate::SetAside)).
+    pub(crate) const SET_ASIDE: &'static str = crate::set_aside::MEMBER;
+
+    /// Whether `name` is one of the envelope's own fields rather than metadata.
+    pub(crate) fn is_reserved(name: &str) -> bool {
+        [Key::KIND, Key::VERSION, Key::DATA, Key::SET_ASIDE].contains(&name)
+    }
 
     fn of(name: &[u8]) -> Key {
         match name {

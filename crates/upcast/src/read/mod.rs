@@ -20,6 +20,8 @@ pub(crate) use input::{Body, Env, External, Opening};
 pub(crate) use keys::Key;
 pub use opened::{Candidate, Opened};
 pub(crate) use opened::{Stamp, decode_error, unknown_version};
-pub(crate) use scan::{Member, members as envelope_members, metadata as envelope_metadata};
+pub(crate) use scan::{
+    Member, member as object_member, members as envelope_members, metadata as envelope_metadata,
+};
 pub use source::Source;
 pub(crate) use source::{DecodeError, decode};

@@ -18,6 +18,8 @@ pub struct Opened<'a> {
     /// The envelope's other fields, when the record came as a parsed value (from bytes,
     /// they are read from the bytes when wanted).
     pub(crate) metadata: Map<String, Value>,
+    /// The set-aside values, when the record came as a parsed value.
+    pub(crate) set_aside: Option<Value>,
 }
 
 /// How the stored version is known.

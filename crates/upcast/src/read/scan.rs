@@ -93,7 +93,7 @@ impl<'de> Visitor<'de> for EnvelopeMembers {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut members = Vec::new();
         while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
-            if [Key::KIND, Key::VERSION, Key::DATA].contains(&key.as_ref()) {
+            if Key::is_reserved(&key) {
                 map.next_value::<IgnoredAny>()?;
             } else {
                 let value = map.next_value::<&'de RawValue>()?;
@@ -104,6 +104,35 @@ impl<'de> Visitor<'de> for EnvelopeMembers {
             }
         }
         Ok(members)
+    }
+}
+
+/// The member `name` of the JSON object in `bytes`, the others skipped.
+pub(crate) fn member(bytes: &[u8], name: &str) -> Result<Option<Value>, serde_json::Error> {
+    serde_json::Deserializer::from_slice(bytes).deserialize_map(OneMember { name })
+}
+
+struct OneMember<'n> {
+    name: &'n str,
+}
+
+impl<'de> Visitor<'de> for OneMember<'_> {
+    type Value = Option<Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
+            if key == self.name {
+                found = Some(map.next_value()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
     }
 }
 
@@ -125,7 +154,7 @@ impl<'de> Visitor<'de> for EnvelopeMetadata {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut metadata = Map::new();
         while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
-            if [Key::KIND, Key::VERSION, Key::DATA].contains(&name.as_ref()) {
+            if Key::is_reserved(&name) {
                 map.next_value::<IgnoredAny>()?;
             } else {
                 metadata.insert(name.into_owned(), map.next_value()?);

@@ -158,6 +158,10 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for WithoutTag<'_, A> {
                 self.map.next_value::<IgnoredAny>()?;
                 continue;
             }
+            if key == Key::SET_ASIDE {
+                self.map.next_value::<IgnoredAny>()?;
+                continue;
+            }
             return match key {
                 std::borrow::Cow::Borrowed(key) => {
                     seed.deserialize(BorrowedStrDeserializer::new(key))

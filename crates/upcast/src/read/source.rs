@@ -32,6 +32,17 @@ impl<'a> Source<'a> {
             _ => None,
         }
     }
+
+    /// The JSON object that holds the record's own members besides its data (the envelope,
+    /// or the inline record itself), where set-aside values are kept.
+    pub(crate) fn record(&self) -> Option<&'a [u8]> {
+        match self {
+            Source::Envelope(bytes)
+            | Source::EnvelopeAt { bytes, .. }
+            | Source::Inline { bytes, .. } => Some(bytes),
+            Source::Bare(_) | Source::Value(_) => None,
+        }
+    }
 }
 
 /// Why decoding failed: the envelope around the data, or the data itself.

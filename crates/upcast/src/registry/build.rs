@@ -18,8 +18,12 @@ pub(crate) fn tables(
         check_ranges(table, &mut problems);
         check_untagged(table, &mut problems);
     }
-    for step in steps {
+    // Steps first: a downcast is checked against the step it undoes.
+    for step in steps.iter().filter(|step| !step.back) {
         link_step(&mut tables, step, &mut problems);
+    }
+    for downcast in steps.iter().filter(|step| step.back) {
+        link_step(&mut tables, downcast, &mut problems);
     }
     for table in tables.values() {
         check_paths(table, &mut problems);
@@ -64,6 +68,7 @@ fn group_by_kind(
             type_id,
             entry: *entry,
             step: None,
+            down: None,
         });
     }
     for table in tables.values_mut() {
@@ -121,10 +126,10 @@ fn link_step(
     step: &StepEntry,
     problems: &mut Vec<Problem>,
 ) {
-    let Some((from_kind, from)) = find(tables, &step.from, false, problems) else {
+    let Some((from_kind, from)) = find(tables, &step.from, false, step.back, problems) else {
         return;
     };
-    let Some((to_kind, to)) = find(tables, &step.to, true, problems) else {
+    let Some((to_kind, to)) = find(tables, &step.to, true, step.back, problems) else {
         return;
     };
     let from_version = tables[from_kind].nodes[from].version.clone();
@@ -133,29 +138,57 @@ fn link_step(
         problems.push(Problem::KindChange {
             from: (from_kind.to_owned(), from_version),
             to: (to_kind.to_owned(), to_version),
+            downcast: step.back,
         });
         return;
     }
-    let forward = to_version > from_version
-        && (from_version.is_prerelease()
-            || to_version.is_prerelease()
-            || !from_version.same_range(&to_version));
-    if !forward {
-        problems.push(Problem::StepNotForward {
-            kind: from_kind.to_owned(),
-            from: from_version,
-            to: to_version,
-        });
+    let problem = if step.back {
+        downcast_problem(&tables[from_kind], from, to)
+    } else {
+        step_problem(from_kind, &from_version, &to_version)
+    };
+    if let Some(problem) = problem {
+        problems.push(problem);
         return;
     }
-    // One `Upcast` impl per type: a second step from a version is a compile error
-    // (conflicting impls), so a version here has at most one step.
+    // One `Upcast` and one `Downcast` impl per type: a second step (or downcast) from a
+    // version is a compile error (conflicting impls), so each is linked at most once.
     if let Some(node) = tables
         .get_mut(from_kind)
         .and_then(|t| t.nodes.get_mut(from))
     {
-        node.step = Some((to, *step));
+        let link = Some((to, *step));
+        if step.back {
+            node.down = link;
+        } else {
+            node.step = link;
+        }
     }
+}
+
+/// A step must go forward, to a later compatible range.
+fn step_problem(kind: &str, from: &Version, to: &Version) -> Option<Problem> {
+    let forward = to > from && (from.is_prerelease() || to.is_prerelease() || !from.same_range(to));
+    (!forward).then(|| Problem::StepNotForward {
+        kind: kind.to_owned(),
+        from: from.clone(),
+        to: to.clone(),
+    })
+}
+
+/// A downcast must undo one step: go back to the version whose step leads to it.
+fn downcast_problem(table: &KindTable, from: usize, to: usize) -> Option<Problem> {
+    let undone = table
+        .nodes
+        .get(to)
+        .and_then(|node| node.step)
+        .map(|(next, _)| next);
+    (undone != Some(from)).then(|| Problem::DowncastNotBack {
+        kind: table.kind.to_owned(),
+        from: table.version_at(from),
+        to: table.version_at(to),
+        step_to: undone.map(|next| table.version_at(next)),
+    })
 }
 
 /// The kind and node index of a step's end, by type.
@@ -163,6 +196,7 @@ fn find(
     tables: &BTreeMap<&'static str, KindTable>,
     end: &VersionEntry,
     is_target: bool,
+    downcast: bool,
     problems: &mut Vec<Problem>,
 ) -> Option<(&'static str, usize)> {
     let type_id: TypeId = (end.type_id)();
@@ -175,6 +209,7 @@ fn find(
             tag: end.tag.to_string(),
             type_name: (end.type_name)(),
             is_target,
+            downcast,
         });
     }
     found.map(|index| (end.kind, index))

@@ -3,12 +3,12 @@
 
 use std::any::Any;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::read::with_origin;
+use super::read::{no_path, with_origin};
 use super::table::KindTable;
 use super::{Registry, chain};
-use crate::read::{Body, External, Input, Key, Member, Opened, Source, envelope_members};
+use crate::read::{Body, External, Input, Opened, envelope_members};
 use crate::{Error, Layout, Reader, Tag, Version, write};
 
 /// A stored record handed to [`Reader::convert`]: its bytes and, in the external layout,
@@ -143,38 +143,45 @@ impl Registry {
     ///
     /// See the example on [`Registry`].
     pub fn upcast_value(&self, value: Value) -> Result<Value, Error> {
-        let input = Input::new(
-            &crate::layout::ENVELOPE,
-            Body::Value(value),
-            None,
-            Reader::new(self, &crate::layout::ENVELOPE).env(),
-        )?;
-        let record = input.open(None)?;
-        let table = self.table(&record.kind)?;
-        let (origin, stored) = table.resolve(&record)?;
-        let target = table.nodes.len().saturating_sub(1);
-        let entry = *table.entry_at(target)?;
-        let kind = record.kind.clone().into_owned();
-        let mut fields = Map::new();
-        fields.insert(Key::KIND.into(), Value::String(kind));
-        fields.insert(
-            Key::VERSION.into(),
-            serde_json::to_value(entry.tag).map_err(Error::Json)?,
-        );
-        fields.extend(record.metadata.iter().map(|(k, v)| (k.clone(), v.clone())));
-        let data = if record.is_exactly(entry.tag, entry.untagged) {
-            match record.source {
-                Source::Value(data) => data,
-                _ => return Err(internal("a parsed envelope without its data")),
-            }
-        } else {
-            let value = run(table, origin, target, record, &stored, None)?;
-            let data =
-                (entry.serialize)(&*value).ok_or_else(|| internal("a value of another type"))?;
-            serde_json::to_value(data).map_err(Error::Json)?
-        };
-        fields.insert(Key::DATA.into(), data);
-        Ok(Value::Object(fields))
+        self.convert_value(value, None)
+    }
+
+    /// Converts an envelope of any registered kind, as a JSON value, to `version`, older or
+    /// newer: the counterpart of [`Registry::upcast_value`] for tools writing at an older
+    /// version. Values the older version has no place for are set aside in the envelope.
+    ///
+    /// ```
+    /// # use schemars::JsonSchema;
+    /// # use serde::{Deserialize, Serialize};
+    /// # #[derive(Serialize, Deserialize, JsonSchema, upcast::Versioned)]
+    /// # #[versioned(kind = "doc.downcast_value", version = 1)]
+    /// # struct NoteV1 { text: String }
+    /// # #[derive(Clone, Serialize, Deserialize, JsonSchema, upcast::Versioned)]
+    /// # #[versioned(kind = "doc.downcast_value", version = 2)]
+    /// # struct Note { text: String, pinned: bool }
+    /// # #[upcast::register]
+    /// # impl From<NoteV1> for Note { fn from(v1: NoteV1) -> Self { Note { text: v1.text, pinned: false } } }
+    /// # #[upcast::register(downcast)]
+    /// # impl From<Note> for NoteV1 { fn from(note: Note) -> Self { NoteV1 { text: note.text } } }
+    /// use serde_json::json;
+    ///
+    /// let current = json!({"kind": "doc.downcast_value", "version": 2, "data": {"text": "hi", "pinned": false}});
+    /// let old = upcast::Registry::global().downcast_value(current, &upcast::Version::new(1, 0, 0))?;
+    /// assert_eq!(old, json!({"kind": "doc.downcast_value", "version": 1, "data": {"text": "hi"}}));
+    /// # Ok::<(), upcast::Error>(())
+    /// ```
+    pub fn downcast_value(&self, value: Value, version: &Version) -> Result<Value, Error> {
+        self.convert_value(value, Some(version))
+    }
+
+    fn convert_value(&self, value: Value, to: Option<&Version>) -> Result<Value, Error> {
+        let bytes = serde_json::to_vec(&value).map_err(Error::Json)?;
+        let reader = self.reader(&crate::layout::ENVELOPE);
+        let converted = reader.convert_to_index(Stored::new(&bytes), to)?;
+        match converted.bytes {
+            Some(bytes) => serde_json::from_slice(&bytes).map_err(Error::Json),
+            None => Ok(value),
+        }
     }
 }
 
@@ -250,13 +257,19 @@ impl Reader<'_> {
             Some(envelope) => envelope_members(envelope).map_err(Error::Json)?,
             None => Vec::new(),
         };
-        let value = run(table, origin, target, opened, &stored, self.env().options)?;
-        converted.bytes = Some(encode(self.layout(), &converted, &members, &*value, entry)?);
+        let (value, set_aside) = run(table, origin, target, opened, &stored, self.env().options)?;
+        let head = write::Head {
+            members: &members,
+            set_aside: set_aside.as_deref(),
+            ..write::Head::new(&converted.kind, entry.tag)
+        };
+        converted.bytes = Some(encode(self.layout(), &head, &*value, entry)?);
         Ok(converted)
     }
 }
 
-/// Decodes the record at `origin` and runs the steps to `target`.
+/// Decodes the record at `origin` and runs the steps (or downcasts) to `target`; also the
+/// set-aside values a record written at `target` keeps.
 fn run(
     table: &KindTable,
     origin: usize,
@@ -264,36 +277,34 @@ fn run(
     record: Opened<'_>,
     stored: &Version,
     options: Option<&(dyn Any + Sync)>,
-) -> Result<Box<dyn Any>, Error> {
-    if origin != target && !table.leads_to(origin, target) {
-        return Err(Error::NoPath {
-            kind: table.kind.to_owned(),
-            from: stored.clone(),
-            to: table.version_at(target),
-            reason: "steps only go forward, and the record is newer than the requested version",
-        });
+) -> Result<(Box<dyn Any>, Option<String>), Error> {
+    if !table.leads_to(origin, target) {
+        return Err(no_path(table, stored, origin, target));
     }
-    with_origin(table, origin, record, stored, options, |value, cx| {
-        chain::run_boxed(table, origin, target, value, cx)
-    })
+    let written = table.version_at(target);
+    with_origin(
+        table,
+        origin,
+        record,
+        stored,
+        options,
+        |value, cx, set_aside| {
+            let value = chain::run_boxed(table, origin, target, value, cx)?;
+            Ok((value, set_aside.for_record(&written)))
+        },
+    )
 }
 
-/// The converted value written in `layout`, the envelope's other fields kept.
+/// The converted value written in `layout`.
 fn encode(
     layout: &Layout,
-    converted: &Converted,
-    members: &[Member<'_>],
+    head: &write::Head<'_>,
     value: &dyn Any,
     entry: super::VersionEntry,
 ) -> Result<Vec<u8>, Error> {
     let data = (entry.serialize)(value).ok_or_else(|| internal("a value of another type"))?;
     let mut bytes = Vec::with_capacity(256);
-    match layout {
-        Layout::Envelope => {
-            write::envelope(&mut bytes, &converted.kind, entry.tag, members, data)?;
-        }
-        other => write::record(other, &mut bytes, &converted.kind, entry.tag, data)?,
-    }
+    write::record(layout, &mut bytes, head, data)?;
     Ok(bytes)
 }
 

@@ -4,7 +4,7 @@
 use std::any::{Any, TypeId, type_name};
 
 use crate::read::{DecodeError, Source, decode};
-use crate::{Context, Tag, Upcast, UpcastError, Versioned};
+use crate::{Context, Downcast, Tag, Upcast, UpcastError, Versioned};
 
 /// Decodes one version's data from JSON, boxed.
 type DecodeFn = fn(Source<'_>) -> Result<Box<dyn Any>, DecodeError>;
@@ -79,12 +79,14 @@ fn schema_of<V: Versioned>() -> schemars::Schema {
     schemars::SchemaGenerator::default().into_root_schema_for::<V>()
 }
 
-/// A registered step from one version to the next.
+/// A registered step from one version to the next, or back to the previous one.
 #[doc(hidden)]
 #[derive(Clone, Copy)]
 pub struct StepEntry {
     pub(crate) from: VersionEntry,
     pub(crate) to: VersionEntry,
+    /// A downcast (`Downcast`), not an upcast (`Upcast`).
+    pub(crate) back: bool,
     pub(crate) run: RunFn,
     pub(crate) run_into: RunIntoFn,
 }
@@ -95,13 +97,51 @@ impl StepEntry {
         StepEntry {
             from: VersionEntry::of::<S>(),
             to: VersionEntry::of::<S::Next>(),
-            run: run_boxed::<S>,
-            run_into: run_into_slot::<S>,
+            back: false,
+            run: run_boxed::<Up<S>>,
+            run_into: run_into_slot::<Up<S>>,
+        }
+    }
+
+    /// The entry of the downcast `S -> S::Prev`.
+    pub const fn downcast<S: Downcast>() -> Self {
+        StepEntry {
+            from: VersionEntry::of::<S>(),
+            to: VersionEntry::of::<S::Prev>(),
+            back: true,
+            run: run_boxed::<Down<S>>,
+            run_into: run_into_slot::<Down<S>>,
         }
     }
 }
 
 inventory::collect!(StepEntry);
+
+/// One direction of travel between two versions: the upcast or the downcast of `S`.
+trait Travel {
+    type From: 'static;
+    type To: 'static;
+    fn run(value: Self::From, cx: &Context<'_>) -> Result<Self::To, UpcastError>;
+}
+
+struct Up<S>(std::marker::PhantomData<S>);
+struct Down<S>(std::marker::PhantomData<S>);
+
+impl<S: Upcast> Travel for Up<S> {
+    type From = S;
+    type To = S::Next;
+    fn run(value: S, cx: &Context<'_>) -> Result<S::Next, UpcastError> {
+        value.upcast(cx)
+    }
+}
+
+impl<S: Downcast> Travel for Down<S> {
+    type From = S;
+    type To = S::Prev;
+    fn run(value: S, cx: &Context<'_>) -> Result<S::Prev, UpcastError> {
+        value.downcast(cx)
+    }
+}
 
 /// Why running a step failed.
 pub(crate) enum StepFailure {
@@ -110,26 +150,30 @@ pub(crate) enum StepFailure {
     WrongType,
 }
 
-fn run_boxed<S: Upcast>(
+fn run_boxed<T: Travel>(
     value: Box<dyn Any>,
     cx: &Context<'_>,
 ) -> Result<Box<dyn Any>, StepFailure> {
-    let value = value.downcast::<S>().map_err(|_| StepFailure::WrongType)?;
-    let next = value.upcast(cx).map_err(StepFailure::Step)?;
+    let value = value
+        .downcast::<T::From>()
+        .map_err(|_| StepFailure::WrongType)?;
+    let next = T::run(*value, cx).map_err(StepFailure::Step)?;
     Ok(Box::new(next))
 }
 
-/// The last step of a typed read writes into the caller's `Option<S::Next>`, sparing the
+/// The last step of a typed read writes into the caller's `Option<T::To>`, sparing the
 /// allocation of a box the caller would unwrap at once.
-fn run_into_slot<S: Upcast>(
+fn run_into_slot<T: Travel>(
     value: Box<dyn Any>,
     cx: &Context<'_>,
     slot: &mut dyn Any,
 ) -> Result<(), StepFailure> {
     let slot = slot
-        .downcast_mut::<Option<S::Next>>()
+        .downcast_mut::<Option<T::To>>()
         .ok_or(StepFailure::WrongType)?;
-    let value = value.downcast::<S>().map_err(|_| StepFailure::WrongType)?;
-    *slot = Some(value.upcast(cx).map_err(StepFailure::Step)?);
+    let value = value
+        .downcast::<T::From>()
+        .map_err(|_| StepFailure::WrongType)?;
+    *slot = Some(T::run(*value, cx).map_err(StepFailure::Step)?);
     Ok(())
 }

@@ -4,6 +4,7 @@ mod build;
 mod chain;
 mod convert;
 mod entry;
+mod moving;
 mod problem;
 mod read;
 mod table;
@@ -17,7 +18,7 @@ pub use problem::Problem;
 use table::KindTable;
 
 use crate::read::{Stamp, unknown_version};
-use crate::{Error, Layout, Reader, Upcast, Version, Versioned};
+use crate::{Downcast, Error, Layout, Reader, Upcast, Version, Versioned};
 
 /// Every registered version and step, validated so each kind forms one path to its newest
 /// version.
@@ -314,6 +315,30 @@ impl RegistryBuilder {
     /// See [`Registry::builder`].
     pub fn step<S: Upcast>(mut self) -> Self {
         self.steps.push(StepEntry::of::<S>());
+        self
+    }
+
+    /// Adds the downcast `S -> S::Prev` (not the versions themselves).
+    ///
+    /// ```
+    /// # use schemars::JsonSchema;
+    /// # use serde::{Deserialize, Serialize};
+    /// use upcast::{Context, Downcast, Registry, Tag, Upcast, UpcastError, Versioned};
+    ///
+    /// #[derive(Serialize, Deserialize, JsonSchema)]
+    /// struct A;
+    /// impl Versioned for A { const KIND: &'static str = "doc.builder.down"; const VERSION: Tag = Tag::Number(1); }
+    /// #[derive(Serialize, Deserialize, JsonSchema)]
+    /// struct B;
+    /// impl Versioned for B { const KIND: &'static str = "doc.builder.down"; const VERSION: Tag = Tag::Number(2); }
+    /// impl Upcast for A { type Next = B; fn upcast(self, _: &Context) -> Result<B, UpcastError> { Ok(B) } }
+    /// impl Downcast for B { type Prev = A; fn downcast(self, _: &Context) -> Result<A, UpcastError> { Ok(A) } }
+    ///
+    /// let registry = Registry::builder().version::<A>().version::<B>().step::<A>().downcast::<B>().build();
+    /// assert!(registry.is_ok());
+    /// ```
+    pub fn downcast<S: Downcast>(mut self) -> Self {
+        self.steps.push(StepEntry::downcast::<S>());
         self
     }
 

@@ -82,6 +82,8 @@ pub enum Problem {
         type_name: &'static str,
         /// Whether the type is the step's target (else its source).
         is_target: bool,
+        /// Whether the step is a downcast.
+        downcast: bool,
     },
     /// A step goes from one kind to another.
     #[non_exhaustive]
@@ -90,6 +92,8 @@ pub enum Problem {
         from: (String, Version),
         /// The target's kind and version.
         to: (String, Version),
+        /// Whether the step is a downcast.
+        downcast: bool,
     },
     /// A step goes to an older version or stays within one compatible range.
     #[non_exhaustive]
@@ -100,6 +104,19 @@ pub enum Problem {
         from: Version,
         /// The step's target.
         to: Version,
+    },
+    /// A downcast does not undo a step: it must go back to the version whose step leads to
+    /// its source.
+    #[non_exhaustive]
+    DowncastNotBack {
+        /// The kind.
+        kind: String,
+        /// The downcast's source.
+        from: Version,
+        /// The downcast's target.
+        to: Version,
+        /// Where the target's own step goes, if it has one.
+        step_to: Option<Version>,
     },
     /// A version other than the newest has no step, hence no path to the newest.
     #[non_exhaustive]
@@ -141,6 +158,7 @@ impl Problem {
             | Problem::SeveralUntagged { kind, .. }
             | Problem::UnregisteredStepEnd { kind, .. }
             | Problem::StepNotForward { kind, .. }
+            | Problem::DowncastNotBack { kind, .. }
             | Problem::MissingStep { kind, .. } => kind,
             Problem::KindChange { from, .. } => &from.0,
         }
@@ -191,17 +209,42 @@ impl fmt::Display for Problem {
                 tag,
                 type_name,
                 is_target,
+                downcast,
             } => write!(
                 f,
-                "a step {} `{type_name}` (`{kind}` {tag}), which is not a registered version; \
+                "a {} {} `{type_name}` (`{kind}` {tag}), which is not a registered version; \
                  derive upcast::Versioned on it",
+                step_name(*downcast),
                 if *is_target { "goes to" } else { "starts from" }
             ),
-            Problem::KindChange { from, to } => write!(
+            Problem::KindChange { from, to, downcast } => write!(
                 f,
-                "the step from `{}` {} to `{}` {} changes the kind; a step stays within one kind",
-                from.0, from.1, to.0, to.1
+                "the {} from `{}` {} to `{}` {} changes the kind; a {0} stays within one kind",
+                step_name(*downcast),
+                from.0,
+                from.1,
+                to.0,
+                to.1
             ),
+            Problem::DowncastNotBack {
+                kind,
+                from,
+                to,
+                step_to,
+            } => {
+                write!(
+                    f,
+                    "the downcast from `{kind}` {from} to {to} does not undo a step: "
+                )?;
+                match step_to {
+                    Some(next) => write!(f, "{to} steps to {next}")?,
+                    None => write!(f, "{to} has no step")?,
+                }
+                write!(
+                    f,
+                    "; a downcast goes back from a version to the one whose step leads to it"
+                )
+            }
             Problem::StepNotForward { kind, from, to } => write!(
                 f,
                 "the step from `{kind}` {from} to {to} does not go forward to a newer \
@@ -221,6 +264,10 @@ impl fmt::Display for Problem {
             ),
         }
     }
+}
+
+fn step_name(downcast: bool) -> &'static str {
+    if downcast { "downcast" } else { "step" }
 }
 
 fn joined(versions: &[Version]) -> String {

@@ -6,15 +6,56 @@ use super::table::KindTable;
 use super::{Registry, chain};
 use crate::context::LazyMetadata;
 use crate::read::{Opened, Source, Stamp, decode_error};
+use crate::set_aside::{self, SetAside};
 use crate::{Context, Error, Metadata, Version, Versioned};
 
 impl Registry {
-    /// Reads an opened record into `T`, running the steps from its stored version.
+    /// Reads an opened record into `T`, running the steps (or downcasts) from its stored
+    /// version.
     pub(crate) fn read_into<T: Versioned>(
         &self,
         record: Opened<'_>,
         options: Option<&(dyn Any + Sync)>,
     ) -> Result<T, Error> {
+        let (table, origin, target, stored) = self.route::<T>(&record)?;
+        if origin == target {
+            return record.decode::<T>();
+        }
+        with_origin(table, origin, record, &stored, options, |value, cx, _| {
+            chain::run_typed::<T>(table, origin, target, value, cx)
+        })
+    }
+
+    /// [`Registry::read_into`] for a rewrite: also the set-aside values the record written
+    /// at `T`'s version keeps (those from newer versions), as the reserved member's JSON.
+    pub(crate) fn read_keeping<T: Versioned>(
+        &self,
+        record: Opened<'_>,
+        options: Option<&(dyn Any + Sync)>,
+    ) -> Result<(T, Option<String>), Error> {
+        let (table, origin, target, stored) = self.route::<T>(&record)?;
+        let written = table.version_at(target);
+        with_origin(
+            table,
+            origin,
+            record,
+            &stored,
+            options,
+            |value, cx, set_aside| {
+                let value = match value.downcast::<T>() {
+                    Ok(value) => *value,
+                    Err(value) => chain::run_typed::<T>(table, origin, target, value, cx)?,
+                };
+                Ok((value, set_aside.for_record(&written)))
+            },
+        )
+    }
+
+    /// The table of `T`'s kind, the nodes a record goes from and to, and its version.
+    fn route<T: Versioned>(
+        &self,
+        record: &Opened<'_>,
+    ) -> Result<(&KindTable, usize, usize, Version), Error> {
         let unregistered = || Error::Unregistered {
             kind: T::KIND.to_owned(),
             version: T::VERSION.to_string(),
@@ -24,39 +65,40 @@ impl Registry {
         let target = table
             .position_of(TypeId::of::<T>())
             .ok_or_else(unregistered)?;
-        let (origin, stored) = table.resolve(&record)?;
-        if origin == target {
-            return record.decode::<T>();
-        }
+        let (origin, stored) = table.resolve(record)?;
         if !table.leads_to(origin, target) {
-            return Err(no_path(table, &stored, target, origin > target));
+            return Err(no_path(table, &stored, origin, target));
         }
-        with_origin(table, origin, record, &stored, options, |value, cx| {
-            chain::run_typed::<T>(table, origin, target, value, cx)
-        })
+        Ok((table, origin, target, stored))
     }
 }
 
 /// Decodes `record` as the version at node `origin`, then hands the value to `then` with
-/// the read's context: the stored version, the metadata (parsed only if a step asks) and
-/// the caller's options.
+/// the read's context (the stored version, the metadata, parsed only if a step asks, and the
+/// caller's options) and the record's set-aside values.
 pub(crate) fn with_origin<R>(
     table: &KindTable,
     origin: usize,
     record: Opened<'_>,
     stored: &Version,
     options: Option<&(dyn Any + Sync)>,
-    then: impl FnOnce(Box<dyn Any>, &Context<'_>) -> Result<R, Error>,
+    then: impl FnOnce(Box<dyn Any>, &Context<'_>, &SetAside<'_>) -> Result<R, Error>,
 ) -> Result<R, Error> {
     let Opened {
         kind,
         stamp,
         source,
         metadata,
+        set_aside,
     } = record;
     let entry = table.entry_at(origin)?;
     let lazy = source.envelope().map(LazyMetadata::new);
     let metadata = Metadata::from(metadata);
+    let set_aside = SetAside::from_source(match (source.record(), set_aside) {
+        (_, Some(parsed)) => set_aside::Source::Parsed(parsed),
+        (Some(bytes), None) => set_aside::Source::Member(bytes),
+        (None, None) => set_aside::Source::None,
+    });
     let value = match source {
         // A parsed value takes the format-neutral decoder: JSON is its first user.
         Source::Value(data) => (entry.deserialize)(&mut <dyn erased_serde::Deserializer>::erase(
@@ -72,23 +114,28 @@ pub(crate) fn with_origin<R>(
     };
     let cx = Context::new(table.kind, stored)
         .untagged(matches!(stamp, Stamp::Untagged))
-        .with_options_dyn(options);
+        .with_options_dyn(options)
+        .with_set_aside(&set_aside);
     let cx = match &lazy {
         Some(lazy) => cx.with_lazy_metadata(lazy),
         None => cx.with_metadata(&metadata),
     };
-    then(value, &cx)
+    then(value, &cx, &set_aside)
 }
 
-fn no_path(table: &KindTable, stored: &Version, target: usize, backwards: bool) -> Error {
+/// The error for a record at node `origin` that cannot reach node `target`.
+pub(crate) fn no_path(table: &KindTable, stored: &Version, origin: usize, target: usize) -> Error {
+    if target < origin {
+        let mut at = origin;
+        while let Some((next, _)) = table.toward(at, target).filter(|(next, _)| *next >= target) {
+            at = next;
+        }
+        return chain::no_step(table, at, origin, target);
+    }
     Error::NoPath {
         kind: table.kind.to_owned(),
         from: stored.clone(),
         to: table.version_at(target),
-        reason: if backwards {
-            "the record is newer than the requested type, and steps only go forward"
-        } else {
-            "the steps from the stored version skip the requested type's version"
-        },
+        reason: "the steps from the stored version skip the requested type's version",
     }
 }

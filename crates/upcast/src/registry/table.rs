@@ -1,4 +1,4 @@
-//! The versions of one kind, sorted, with the step out of each.
+//! The versions of one kind, sorted, with the step out of each and the downcast back.
 
 use std::any::TypeId;
 
@@ -13,13 +13,15 @@ pub(crate) struct KindTable {
     pub(crate) untagged: Option<usize>,
 }
 
-/// One registered version and the step that leaves it (none for the newest).
+/// One registered version, the step that leaves it (none for the newest) and the
+/// downcast back to the version whose step leads here, if one is registered.
 pub(crate) struct Node {
     pub(crate) version: Version,
     /// The version's Rust type, the key typed reads look it up by.
     pub(crate) type_id: TypeId,
     pub(crate) entry: VersionEntry,
     pub(crate) step: Option<(usize, StepEntry)>,
+    pub(crate) down: Option<(usize, StepEntry)>,
 }
 
 impl KindTable {
@@ -116,11 +118,16 @@ impl KindTable {
             })
     }
 
-    /// How many steps lead from node `from` to node `to` (which it leads to).
+    /// How many steps (or downcasts) lead from node `from` to node `to`, which it leads to.
     pub(crate) fn steps_between(&self, from: usize, to: usize) -> usize {
-        self.path_from(from)
-            .len()
-            .saturating_sub(self.path_from(to).len())
+        let (mut at, mut steps) = (from, 0);
+        while at != to {
+            match self.toward(at, to) {
+                Some((next, _)) => (at, steps) = (next, steps + 1),
+                None => break,
+            }
+        }
+        steps
     }
 
     /// The version of node `index`; the checks that run before make it exist.
@@ -134,13 +141,21 @@ impl KindTable {
         self.nodes.iter().map(|node| node.version.clone()).collect()
     }
 
-    /// Whether following steps from `from` passes through `to`.
+    /// The move out of node `at` toward node `to`: its step when `to` is newer, its
+    /// downcast when `to` is older.
+    pub(crate) fn toward(&self, at: usize, to: usize) -> Option<(usize, StepEntry)> {
+        let node = self.nodes.get(at)?;
+        if to > at { node.step } else { node.down }
+    }
+
+    /// Whether following steps (or downcasts, toward an older version) from `from` passes
+    /// through `to`.
     pub(crate) fn leads_to(&self, from: usize, to: usize) -> bool {
         let mut at = from;
         while at != to {
-            match self.nodes.get(at).and_then(|node| node.step) {
-                Some((next, _)) => at = next,
-                None => return false,
+            match self.toward(at, to) {
+                Some((next, _)) if (next > at) == (to > at) => at = next,
+                _ => return false,
             }
         }
         true
