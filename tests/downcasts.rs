@@ -455,3 +455,44 @@ fn a_downcast_to_an_unregistered_version_is_a_problem() {
          version; derive upcast::Versioned on it"
     );
 }
+
+#[test]
+fn the_demo_customer_round_trips_through_a_version_4_writer() {
+    use upcast_demo::customer::{Address, Customer, CustomerV4, PersonName};
+    let customer = |country: &str| Customer {
+        id: "cus_000042".into(),
+        name: PersonName {
+            first: "Grace".into(),
+            last: "Hopper".into(),
+        },
+        email: "grace@example.com".into(),
+        address: Address {
+            city: "Arlington".into(),
+            country: country.into(),
+        },
+        since: Some("2024-05-06T07:08:09Z".into()),
+    };
+    let v4 = Version::new(4, 0, 0);
+    let writer = Writer::new(Layout::envelope()).pins("customer=4").unwrap();
+    for country in ["US", "XX"] {
+        let bytes = writer.to_vec(&customer(country)).unwrap();
+        let old: CustomerV4 = upcast::from_slice(&bytes).unwrap();
+        let expected = if country == "US" {
+            "United States"
+        } else {
+            "XX"
+        };
+        assert_eq!(old.country, expected, "what a version 4 reader sees");
+        assert_eq!(
+            upcast::from_slice::<Customer>(&bytes).unwrap(),
+            customer(country)
+        );
+        assert_eq!(upcast::to_vec_at(&customer(country), &v4).unwrap(), bytes);
+    }
+    let edited = br#"{"kind":"customer","version":4,"_set_aside":{"5.0.0":{"country":"XX"}},"data":{"id":"cus_1","first_name":"G","last_name":"H","email":"e","city":"c","country":"Atlantis"}}"#;
+    let failure = error(upcast::from_slice::<Customer>(edited));
+    assert!(
+        failure.to_string().contains("unknown country `Atlantis`"),
+        "a country changed since is not overwritten by the code set aside: {failure}"
+    );
+}

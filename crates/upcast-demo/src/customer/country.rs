@@ -37,3 +37,16 @@ pub fn iso_code(name: &str) -> Option<&'static str> {
         .find(|(known, _)| known.eq_ignore_ascii_case(name))
         .map(|(_, code)| *code)
 }
+
+/// The name the store uses for an ISO code; `None` for a code it never shipped to.
+///
+/// ```
+/// assert_eq!(upcast_demo::customer::country_name("DE"), Some("Germany"));
+/// assert_eq!(upcast_demo::customer::country_name("XX"), None);
+/// ```
+pub fn country_name(code: &str) -> Option<&'static str> {
+    COUNTRIES
+        .iter()
+        .find(|(_, known)| *known == code)
+        .map(|(name, _)| *name)
+}

@@ -7,7 +7,8 @@
 //! - 5 (2024): `first_name`/`last_name` nested under `name`, `city`/`country` under
 //!   `address`, the country name replaced by its ISO 3166 code. This step fails for a
 //!   country it does not know, and takes the customer's `since` date from the envelope's
-//!   `at` metadata.
+//!   `at` metadata. A downcast leads back to 4, so services can keep writing version 4
+//!   during a rollout (it sets aside what version 4 cannot hold).
 
 mod country;
 mod steps;
@@ -15,7 +16,7 @@ mod steps;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use country::{COUNTRIES, iso_code};
+pub use country::{COUNTRIES, country_name, iso_code};
 
 /// Version 1: the first schema.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema, upcast::Versioned)]

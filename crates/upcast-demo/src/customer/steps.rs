@@ -1,6 +1,7 @@
-//! The four steps between customer versions.
+//! The four steps between customer versions, and the downcast from the newest, so a
+//! service can keep writing version 4 while its readers move to version 5.
 
-use upcast::{Context, Upcast, UpcastError};
+use upcast::{Context, Downcast, Upcast, UpcastError};
 
 use super::{Address, Customer, CustomerV1, CustomerV2, CustomerV3, CustomerV4, PersonName};
 
@@ -52,19 +53,29 @@ impl From<CustomerV3> for CustomerV4 {
     }
 }
 
-/// New nested structures, a lookup that can fail, and metadata from the envelope.
+/// New nested structures, a lookup that can fail, and metadata from the envelope. What a
+/// version 4 writer set aside (the `since` date, a country code with no name) comes back.
 #[upcast::register]
 impl Upcast for CustomerV4 {
     type Next = Customer;
 
     fn upcast(self, cx: &Context) -> Result<Customer, UpcastError> {
-        let country = super::iso_code(&self.country).ok_or_else(|| {
-            UpcastError::new(format!(
-                "unknown country `{}` of customer `{}`",
-                self.country, self.id
-            ))
-        })?;
-        let since = cx.metadata().get_str("at").map(str::to_owned);
+        let country = match super::iso_code(&self.country) {
+            Some(code) => code.to_owned(),
+            None => match cx.take_back::<String>("country")? {
+                Some(code) if code == self.country => code,
+                _ => {
+                    return Err(UpcastError::new(format!(
+                        "unknown country `{}` of customer `{}`",
+                        self.country, self.id
+                    )));
+                }
+            },
+        };
+        let since = match cx.take_back::<String>("since")? {
+            Some(since) => Some(since),
+            None => cx.metadata().get_str("at").map(str::to_owned),
+        };
         Ok(Customer {
             id: self.id,
             name: PersonName {
@@ -74,9 +85,39 @@ impl Upcast for CustomerV4 {
             email: self.email,
             address: Address {
                 city: self.city,
-                country: country.to_owned(),
+                country,
             },
             since,
+        })
+    }
+}
+
+/// Back to version 4 for services that still write it: the nested name and address
+/// flattened, the country named again. The `since` date has no field in version 4, and a
+/// country code the store has no name for is written as is: both are set aside for the
+/// step above to take back.
+#[upcast::register]
+impl Downcast for Customer {
+    type Prev = CustomerV4;
+
+    fn downcast(self, cx: &Context) -> Result<CustomerV4, UpcastError> {
+        if let Some(since) = &self.since {
+            cx.set_aside("since", since)?;
+        }
+        let country = match super::country_name(&self.address.country) {
+            Some(name) => name.to_owned(),
+            None => {
+                cx.set_aside("country", &self.address.country)?;
+                self.address.country
+            }
+        };
+        Ok(CustomerV4 {
+            id: self.id,
+            first_name: self.name.first,
+            last_name: self.name.last,
+            email: self.email,
+            city: self.address.city,
+            country,
         })
     }
 }
