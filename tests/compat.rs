@@ -295,3 +295,197 @@ proptest! {
         let _ = compat::check(&a, &b, Direction::Full, Policy::Lenient);
     }
 }
+
+/// A combined schema of `n` members (`string`, `integer`, `boolean`, `null`, in that order).
+fn combined(keyword: &str, n: usize) -> serde_json::Value {
+    let members: Vec<serde_json::Value> = ["string", "integer", "boolean", "null"][..n]
+        .iter()
+        .map(|t| serde_json::json!({ "type": t }))
+        .collect();
+    serde_json::json!({ keyword: members })
+}
+
+#[test]
+fn every_transition_between_combiners() {
+    use compat::Policy::Strict;
+    // (from, n, to, m, expected change types in order, compatible)
+    type Transition = (
+        &'static str,
+        usize,
+        &'static str,
+        usize,
+        &'static [&'static str],
+        bool,
+    );
+    let cases: &[Transition] = &[
+        ("allOf", 2, "allOf", 3, &["PRODUCT_TYPE_EXTENDED"], false),
+        ("allOf", 3, "allOf", 2, &["PRODUCT_TYPE_NARROWED"], true),
+        ("allOf", 2, "allOf", 2, &[], true),
+        ("anyOf", 2, "anyOf", 3, &["SUM_TYPE_EXTENDED"], true),
+        ("anyOf", 3, "anyOf", 2, &["SUM_TYPE_NARROWED"], false),
+        ("anyOf", 2, "anyOf", 2, &[], true),
+        ("oneOf", 2, "oneOf", 3, &["SUM_TYPE_EXTENDED"], true),
+        ("oneOf", 3, "oneOf", 2, &["SUM_TYPE_NARROWED"], false),
+        ("oneOf", 2, "oneOf", 2, &[], true),
+        (
+            "allOf",
+            2,
+            "anyOf",
+            3,
+            &["COMBINED_TYPE_EXTENDED", "SUM_TYPE_EXTENDED"],
+            true,
+        ),
+        (
+            "allOf",
+            3,
+            "anyOf",
+            2,
+            &["COMBINED_TYPE_EXTENDED", "PRODUCT_TYPE_NARROWED"],
+            true,
+        ),
+        ("allOf", 2, "anyOf", 2, &["COMBINED_TYPE_EXTENDED"], true),
+        (
+            "oneOf",
+            2,
+            "anyOf",
+            3,
+            &["COMBINED_TYPE_EXTENDED", "SUM_TYPE_EXTENDED"],
+            true,
+        ),
+        (
+            "oneOf",
+            3,
+            "anyOf",
+            2,
+            &["COMBINED_TYPE_EXTENDED", "SUM_TYPE_NARROWED"],
+            false,
+        ),
+        ("oneOf", 2, "anyOf", 2, &["COMBINED_TYPE_EXTENDED"], true),
+        ("allOf", 2, "oneOf", 3, &["COMBINED_TYPE_CHANGED"], false),
+        ("allOf", 3, "oneOf", 2, &["COMBINED_TYPE_CHANGED"], false),
+        ("allOf", 2, "oneOf", 2, &["COMBINED_TYPE_CHANGED"], false),
+        ("anyOf", 2, "oneOf", 3, &["COMBINED_TYPE_CHANGED"], false),
+        ("anyOf", 3, "oneOf", 2, &["COMBINED_TYPE_CHANGED"], false),
+        ("anyOf", 2, "oneOf", 2, &["COMBINED_TYPE_CHANGED"], false),
+        ("anyOf", 2, "allOf", 3, &["COMBINED_TYPE_CHANGED"], false),
+        ("anyOf", 3, "allOf", 2, &["COMBINED_TYPE_CHANGED"], false),
+        ("anyOf", 2, "allOf", 2, &["COMBINED_TYPE_CHANGED"], false),
+        ("oneOf", 2, "allOf", 3, &["COMBINED_TYPE_CHANGED"], false),
+        ("oneOf", 3, "allOf", 2, &["COMBINED_TYPE_CHANGED"], false),
+        ("oneOf", 2, "allOf", 2, &["COMBINED_TYPE_CHANGED"], false),
+        // Singletons: narrowing an allOf is compatible whatever combines what is left.
+        (
+            "allOf",
+            2,
+            "anyOf",
+            1,
+            &["COMBINED_TYPE_EXTENDED", "PRODUCT_TYPE_NARROWED"],
+            true,
+        ),
+        (
+            "allOf",
+            2,
+            "oneOf",
+            1,
+            &["COMBINED_TYPE_EXTENDED", "PRODUCT_TYPE_NARROWED"],
+            true,
+        ),
+        (
+            "anyOf",
+            1,
+            "oneOf",
+            2,
+            &["COMBINED_TYPE_EXTENDED", "SUM_TYPE_EXTENDED"],
+            true,
+        ),
+        ("oneOf", 1, "allOf", 1, &["COMBINED_TYPE_EXTENDED"], true),
+        ("anyOf", 2, "allOf", 1, &["COMBINED_TYPE_CHANGED"], false),
+        (
+            "oneOf",
+            2,
+            "anyOf",
+            1,
+            &["COMBINED_TYPE_EXTENDED", "SUM_TYPE_NARROWED"],
+            false,
+        ),
+    ];
+    for &(from, n, to, m, expected, compatible) in cases {
+        let (old, new) = (combined(from, n), combined(to, m));
+        let changes = compat::diff(&old, &new).unwrap();
+        let found: Vec<&str> = changes.iter().map(|c| c.change_type.as_str()).collect();
+        assert_eq!(found, expected, "{from} of {n} -> {to} of {m}");
+        let verdict = compat::check(&old, &new, Direction::Backward, Strict).unwrap();
+        assert_eq!(
+            verdict.is_compatible(),
+            compatible,
+            "{from} of {n} -> {to} of {m}: {found:?}"
+        );
+    }
+}
+
+/// `a0 -> {l: a1, r: a1}`, `a1 -> {l: a2, r: a2}`, ... `a{depth}` a leaf of type `leaf`:
+/// 2^depth paths to the leaf.
+fn doubling_dag(depth: usize, leaf: &str) -> serde_json::Value {
+    let mut defs = serde_json::Map::new();
+    for level in 0..depth {
+        let next = format!("#/$defs/a{}", level + 1);
+        defs.insert(
+            format!("a{level}"),
+            serde_json::json!({"type": "object", "properties": {"l": {"$ref": next}, "r": {"$ref": next}}}),
+        );
+    }
+    defs.insert(format!("a{depth}"), serde_json::json!({ "type": leaf }));
+    serde_json::json!({"$ref": "#/$defs/a0", "$defs": defs})
+}
+
+#[test]
+fn a_ref_dag_that_doubles_at_every_level_is_compared_in_linear_work() {
+    let old = doubling_dag(40, "string");
+    let same = compat::check(&old, &old, Direction::Full, Policy::Strict).unwrap();
+    assert!(same.is_compatible() && same.changes().is_empty() && !same.truncated());
+
+    let retyped = doubling_dag(40, "integer");
+    let options = compat::Options::new(Direction::Backward, Policy::Strict);
+    let verdict = compat::check_with(&old, &retyped, options).unwrap();
+    assert!(
+        !verdict.is_compatible(),
+        "2^40 paths reach the changed leaf"
+    );
+    assert!(verdict.truncated(), "far more changes than the limit");
+    assert_eq!(verdict.changes().len(), compat::DEFAULT_LIMIT);
+    assert_eq!(
+        verdict.changes()[0].to_string(),
+        format!(
+            "TYPE_CHANGED #/{}",
+            "properties/l/".repeat(40).trim_end_matches('/')
+        )
+    );
+
+    let widened = doubling_dag(40, "number");
+    let integer = doubling_dag(40, "integer");
+    let small = compat::check_with(&integer, &widened, options.limit(3)).unwrap();
+    assert!(
+        small.is_compatible(),
+        "integer -> number is TYPE_EXTENDED on every path"
+    );
+    assert_eq!((small.changes().len(), small.truncated()), (3, true));
+}
+
+#[test]
+fn draft_2020_12_array_changes_point_at_the_keyword_the_schema_uses() {
+    let old = serde_json::json!({"type": "array", "prefixItems": [{"type": "string"}], "items": {"type": "string"}});
+    let new = serde_json::json!({"type": "array", "prefixItems": [{"type": "integer"}], "items": {"type": "integer"}});
+    let paths: Vec<String> = compat::diff(&old, &new)
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        paths.contains(&"TYPE_CHANGED #/prefixItems/0".to_owned()),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&"TYPE_CHANGED #/items".to_owned()),
+        "{paths:?}"
+    );
+}

@@ -63,6 +63,9 @@ pub struct DiffArgs {
     /// Which changes count as compatible.
     #[arg(long, value_enum, default_value_t = PolicyArg::Strict)]
     pub policy: PolicyArg,
+    /// List at most this many changes (the verdict counts them all).
+    #[arg(long, value_name = "N", default_value_t = upcast::compat::DEFAULT_LIMIT)]
+    pub limit: usize,
     /// How to print the result.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,

@@ -213,7 +213,7 @@ pub fn from_value_at<T: Decode>(version: &Version, value: Value) -> Result<T, Er
 }
 
 /// Writes `value` in an envelope at `version`, an older (or newer) registered version of its
-/// kind, through the registered downcasts (or steps). See [`Layout::to_vec_at`].
+/// kind, through the registered downcasts (or steps). See [`Layout::to_vec_at`](crate::Layout::to_vec_at).
 ///
 /// ```
 /// # #[derive(Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema, upcast::Versioned)]

@@ -252,20 +252,10 @@ pub enum Error {
     #[error("i/o error: {0}")]
     Io(#[from] io::Error),
 
-    /// A JSON Schema given to the compatibility checker is not one it can read.
-    #[error("invalid schema at `{pointer}`: {reason}")]
-    #[non_exhaustive]
-    InvalidSchema {
-        /// Where in the schema, as a JSON pointer fragment.
-        pointer: String,
-        /// What is wrong.
-        reason: String,
-    },
-
-    /// The CI check found problems; the report lists them all.
+    /// A JSON Schema the compatibility checker cannot read.
     #[cfg(feature = "check")]
-    #[error("{0}")]
-    Check(Box<crate::check::Report>),
+    #[error(transparent)]
+    Schema(#[from] upcast_compat::Error),
 }
 
 impl Error {

@@ -92,8 +92,10 @@ mod any_version;
 mod api;
 #[cfg(feature = "check")]
 pub mod check;
+/// The schema compatibility checker, [upcast-compat](upcast_compat): JSON Schema changes by
+/// Confluent Schema Registry's rules.
 #[cfg(feature = "check")]
-pub mod compat;
+pub use upcast_compat as compat;
 
 mod context;
 mod error;

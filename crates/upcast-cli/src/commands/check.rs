@@ -52,10 +52,11 @@ fn report(
     format: Format,
     out: &mut dyn Write,
 ) -> Result<Outcome, CliError> {
-    let (report, outcome) = match result {
-        Ok(report) => (report, Outcome::Clean),
-        Err(upcast::Error::Check(report)) => (*report, Outcome::Problems),
-        Err(error) => return Err(error.into()),
+    let report = result?;
+    let outcome = if report.passed() {
+        Outcome::Clean
+    } else {
+        Outcome::Problems
     };
     match format {
         Format::Human => writeln!(out, "{report}")?,

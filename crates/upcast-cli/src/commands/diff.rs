@@ -13,7 +13,8 @@ pub(crate) fn run(args: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliEr
     let old = read_json(&args.old)?;
     let new = read_json(&args.new)?;
     let policy = Policy::from(args.policy);
-    let result = compat::check(&old, &new, args.direction.into(), policy)?;
+    let options = compat::Options::new(args.direction.into(), policy).limit(args.limit);
+    let result = compat::check_with(&old, &new, options).map_err(upcast::Error::from)?;
     let backward = result.backward().len();
     let changes: Vec<Line> = result
         .changes()
@@ -37,10 +38,11 @@ pub(crate) fn run(args: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliEr
     match args.format {
         Format::Json => {
             let changes: Vec<_> = changes.iter().map(Line::to_json).collect();
-            let report = json!({"compatible": result.is_compatible(), "changes": changes});
+            let report = json!({"compatible": result.is_compatible(), "changes": changes,
+                                "truncated": result.truncated()});
             writeln!(out, "{report}")?;
         }
-        Format::Human => human(args, &changes, result.is_compatible(), out)?,
+        Format::Human => human(args, &changes, &result, out)?,
     }
     Ok(if result.is_compatible() {
         Outcome::Clean
@@ -78,7 +80,7 @@ impl Line {
 fn human(
     args: &DiffArgs,
     changes: &[Line],
-    compatible: bool,
+    result: &compat::Compatibility,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let direction = format!("{:?}", args.direction).to_lowercase();
@@ -103,7 +105,15 @@ fn human(
         }
         writeln!(out)?;
     }
-    let verdict = if compatible {
+    if result.truncated() {
+        writeln!(
+            out,
+            "Truncated: more than {} changes; the verdict counts them all (raise --limit to \
+             list more)\n",
+            args.limit
+        )?;
+    }
+    let verdict = if result.is_compatible() {
         "compatible"
     } else {
         "NOT compatible"

@@ -2,12 +2,11 @@
 //! versions stay backward compatible, and sample documents still upcast.
 //!
 //! ```
-//! # let dir = std::env::temp_dir().join("upcast-doc-check");
-//! # let _ = std::fs::remove_dir_all(&dir);
+//! # let dir = tempfile::tempdir()?;
+//! # let dir = dir.path();
 //! // In a test of the crate that defines the records:
-//! let report = upcast::check::Check::new(&dir).bless(true).run()?; // first run: freeze
-//! assert!(report.passed());
-//! upcast::check(&dir)?; // later runs: compare
+//! upcast::check::Check::new(dir).bless(true).run()?.assert_passed(); // first run: freeze
+//! upcast::check(dir)?.assert_passed(); // later runs: compare
 //! # Ok::<(), upcast::Error>(())
 //! ```
 
@@ -38,15 +37,18 @@ pub const BLESS_VAR: &str = "UPCAST_BLESS";
 
 /// Runs the whole check on the snapshot folder `dir`, for every kind registered in this
 /// binary. With `UPCAST_BLESS=1` in the environment, snapshots of new versions are written
-/// first. `Err(Error::Check(report))` when it finds problems: its `Display` lists them all.
+/// first. The report says whether it [passed](Report::passed) and lists every problem with
+/// its fix; in a test, [`Report::assert_passed`] fails with all of it. An `Err` means the
+/// check itself could not run (an unreadable folder).
 ///
 /// ```
-/// # let dir = std::env::temp_dir().join("upcast-doc-check-fn");
-/// # let _ = std::fs::remove_dir_all(&dir);
-/// match upcast::check(&dir) {
-///     Err(upcast::Error::Check(report)) => assert!(!report.passed()), // nothing frozen yet
-///     other => panic!("{other:?}"),
-/// }
+/// # #[derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema, upcast::Versioned)]
+/// # #[versioned(kind = "doc.check.fn", version = 1)]
+/// # struct Note { text: String }
+/// let dir = tempfile::tempdir()?;
+/// let report = upcast::check(dir.path())?;
+/// assert!(!report.passed(), "nothing is frozen yet");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn check(dir: impl AsRef<Path>) -> Result<Report, Error> {
     Check::new(dir).run()
@@ -58,10 +60,12 @@ pub fn check(dir: impl AsRef<Path>) -> Result<Report, Error> {
 /// use upcast::check::Check;
 /// use upcast::compat::Policy;
 ///
-/// # let dir = std::env::temp_dir().join("upcast-doc-check-builder");
+/// # let dir = tempfile::tempdir()?;
+/// # let dir = dir.path();
 /// let strict = Check::new(&dir).policy(Policy::Strict).bless(false);
 /// let files_only = Check::files(&dir); // no Rust types: compatibility and samples only
 /// # let _ = (strict, files_only);
+/// # Ok::<(), std::io::Error>(())
 /// ```
 #[derive(Clone)]
 pub struct Check<'r> {
@@ -122,11 +126,11 @@ impl<'r> Check<'r> {
     /// Checks against `registry` instead of the global one.
     ///
     /// ```
-    /// # let dir = std::env::temp_dir().join("upcast-doc-check-registry");
+    /// # let dir = tempfile::tempdir()?;
     /// let empty = upcast::Registry::builder().build()?;
-    /// let report = upcast::check::Check::new(&dir).registry(&empty).run()?;
+    /// let report = upcast::check::Check::new(dir.path()).registry(&empty).run()?;
     /// assert_eq!(report.kinds, 0);
-    /// # Ok::<(), upcast::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn registry(self, registry: &'r Registry) -> Check<'r> {
         Check {
@@ -135,9 +139,8 @@ impl<'r> Check<'r> {
         }
     }
 
-    /// Runs the check. `Ok` when nothing fails (warnings may remain), `Err(Error::Check)`
-    /// with the report when something does, another error when the check itself cannot run
-    /// (an unreadable folder).
+    /// Runs the check: the report, whether or not it [passed](Report::passed); an error
+    /// only when the check itself cannot run (an unreadable folder).
     ///
     /// See the example on [`Check`].
     pub fn run(&self) -> Result<Report, Error> {
@@ -159,11 +162,7 @@ impl<'r> Check<'r> {
         report.samples = samples::check(&folder, &schemas, registry, &mut report.findings)?;
         report.kinds = schemas.len();
         report.versions = schemas.values().map(|versions| versions.len()).sum();
-        if report.passed() {
-            Ok(report)
-        } else {
-            Err(Error::Check(Box::new(report)))
-        }
+        Ok(report)
     }
 
     fn registry_or_findings(&self, findings: &mut Vec<Finding>) -> Option<&'r Registry> {

@@ -39,6 +39,26 @@ impl Report {
         self.failures().next().is_none()
     }
 
+    /// Panics with the whole report when something failed: the form for tests, where
+    /// `upcast::check("schemas")?.assert_passed()` prints every problem with its fix. The
+    /// panic points at the caller.
+    ///
+    /// ```should_panic
+    /// # let dir = tempfile::tempdir()?;
+    /// # #[derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema, upcast::Versioned)]
+    /// # #[versioned(kind = "doc.assert_passed", version = 1)]
+    /// # struct Note { text: String }
+    /// // Nothing is frozen in a new folder: `snapshot-missing` fails.
+    /// upcast::check::Check::new(dir.path()).bless(false).run()?.assert_passed();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[track_caller]
+    pub fn assert_passed(&self) {
+        if !self.passed() {
+            panic!("the upcast check failed:\n{self}");
+        }
+    }
+
     /// The findings that fail the check.
     ///
     /// ```

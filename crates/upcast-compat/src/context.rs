@@ -2,10 +2,12 @@
 //! guards against recursive schemas and hostile nesting.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashSet;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 use super::Policy;
-use super::change::{Change, ChangeType};
+use super::change::ChangeType;
+use super::found::{Found, Memo};
 use crate::Error;
 
 /// How deep comparisons may nest before the schemas count as hostile.
@@ -15,19 +17,34 @@ const MAX_DEPTH: usize = 200;
 pub(crate) type PairKey = ((usize, usize), (usize, usize));
 
 /// What every context of one comparison shares.
-#[derive(Default)]
 pub(crate) struct Shared {
-    /// The pairs of schemas being compared on the stack: meeting one again is recursion,
-    /// which counts as compatible (as in Confluent's checker).
-    in_progress: RefCell<HashSet<PairKey>>,
+    /// The pairs of schemas being compared on the stack, with their depth: meeting one
+    /// again is recursion, which counts as compatible (as in Confluent's checker).
+    in_progress: RefCell<HashMap<PairKey, usize>>,
     depth: Cell<usize>,
+    /// The shallowest pair on the stack met again since the current pair began: a pair
+    /// whose comparison met only itself (or nothing) again has a result of its own.
+    shallowest_met: Cell<usize>,
+    /// What comparing each pair found, for the next path that meets it.
+    done: RefCell<HashMap<PairKey, Rc<Memo>>>,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            in_progress: RefCell::default(),
+            depth: Cell::new(0),
+            shallowest_met: Cell::new(usize::MAX),
+            done: RefCell::default(),
+        }
+    }
 }
 
 /// Where a comparison is and what it found.
 pub(crate) struct Ctx<'s> {
     shared: &'s Shared,
     path: Vec<String>,
-    pub(crate) changes: Vec<Change>,
+    pub(crate) changes: Found,
 }
 
 impl<'s> Ctx<'s> {
@@ -35,7 +52,7 @@ impl<'s> Ctx<'s> {
         Ctx {
             shared,
             path: Vec::new(),
-            changes: Vec::new(),
+            changes: Found::default(),
         }
     }
 
@@ -44,7 +61,7 @@ impl<'s> Ctx<'s> {
         Ctx {
             shared: self.shared,
             path: self.path.clone(),
-            changes: Vec::new(),
+            changes: Found::default(),
         }
     }
 
@@ -67,8 +84,7 @@ impl<'s> Ctx<'s> {
     }
 
     pub(crate) fn add(&mut self, change_type: ChangeType) {
-        let path = self.here();
-        self.changes.push(Change { change_type, path });
+        self.changes.push(change_type, self.path.join("/"));
     }
 
     /// Adds a change of the keyword `attribute` of the current schema.
@@ -85,32 +101,46 @@ impl<'s> Ctx<'s> {
     /// Whether everything found so far is compatible; the checker decides by the strict
     /// set, the policy applies only to the verdict.
     pub(crate) fn is_compatible(&self) -> bool {
-        self.changes
-            .iter()
-            .all(|change| change.is_compatible(Policy::Strict))
+        self.changes.is_compatible(Policy::Strict)
     }
 
-    /// Runs `compare` for the pair `key`, unless the pair is being compared already.
+    /// Runs `compare` for the pair `key`: unless the pair is being compared already
+    /// (recursion), or was compared before, whose findings are then shared, not found again.
     pub(crate) fn guarded(
         &mut self,
         key: PairKey,
         compare: impl FnOnce(&mut Self) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        if !self.shared.in_progress.borrow_mut().insert(key) {
+        let base = self.path.join("/");
+        if let Some(memo) = self.shared.done.borrow().get(&key) {
+            self.changes.share(&base, memo);
+            return Ok(());
+        }
+        if let Some(&depth) = self.shared.in_progress.borrow().get(&key) {
+            let met = self.shared.shallowest_met.get().min(depth);
+            self.shared.shallowest_met.set(met);
             return Ok(());
         }
         let depth = self.shared.depth.get() + 1;
-        self.shared.depth.set(depth);
-        let result = if depth > MAX_DEPTH {
-            Err(Error::InvalidSchema {
+        if depth > MAX_DEPTH {
+            return Err(Error::InvalidSchema {
                 pointer: self.here(),
                 reason: format!("nested more than {MAX_DEPTH} levels deep"),
-            })
-        } else {
-            compare(self)
-        };
-        self.shared.depth.set(depth - 1);
+            });
+        }
+        self.shared.depth.set(depth);
+        self.shared.in_progress.borrow_mut().insert(key, depth);
+        let outer_met = self.shared.shallowest_met.replace(usize::MAX);
+        let mark = self.changes.mark();
+        let result = compare(self);
+        let met = self.shared.shallowest_met.get();
+        self.shared.shallowest_met.set(outer_met.min(met));
         self.shared.in_progress.borrow_mut().remove(&key);
+        self.shared.depth.set(depth - 1);
+        if result.is_ok() && met >= depth {
+            let memo = self.changes.memo_since(mark, &base);
+            self.shared.done.borrow_mut().insert(key, memo);
+        }
         result
     }
 }

@@ -1,9 +1,10 @@
 //! `allOf`, `anyOf`, `oneOf`: the criterion, then a maximum matching of compatible
 //! subschemas, as Confluent's checker does.
 
-use super::change::{Change, ChangeType::*};
+use super::change::ChangeType::*;
 use super::compare;
 use super::context::Ctx;
+use super::found::Found;
 use super::model::{Criterion, Node};
 use crate::Error;
 
@@ -20,13 +21,17 @@ pub(crate) fn compare(
         return Ok(());
     }
     let (original, update) = (distinct(original), distinct(update));
-    if original.len() != update.len() {
-        let grew = original.len() < update.len();
-        ctx.add(match (update_criterion == Criterion::All, grew) {
-            (true, true) => ProductTypeExtended,
-            (true, false) => ProductTypeNarrowed,
-            (false, true) => SumTypeExtended,
-            (false, false) => SumTypeNarrowed,
+    // Growing is judged by the new combiner (an `allOf` that grows asks more), narrowing by
+    // the old one (an `allOf` that shrinks asks less, whatever combines what is left).
+    if original.len() < update.len() {
+        ctx.add(match update_criterion {
+            Criterion::All => ProductTypeExtended,
+            Criterion::Any | Criterion::One => SumTypeExtended,
+        });
+    } else if original.len() > update.len() {
+        ctx.add(match original_criterion {
+            Criterion::All => ProductTypeNarrowed,
+            Criterion::Any | Criterion::One => SumTypeNarrowed,
         });
     }
     let edges = compatible_pairs(ctx, original_criterion, &original, &update)?;
@@ -37,7 +42,7 @@ pub(crate) fn compare(
             .and_then(|row| row.get(*to))
             .and_then(Option::as_ref)
         {
-            ctx.changes.extend(changes.iter().cloned());
+            ctx.changes.extend(changes.clone());
         }
     }
     if matching.len() < original.len().min(update.len()) {
@@ -53,12 +58,18 @@ fn criteria(
     (original, original_len): (Criterion, usize),
     (update, update_len): (Criterion, usize),
 ) -> bool {
-    let change = match update {
-        _ if original == update => return true,
-        Criterion::Any => CombinedTypeExtended,
-        Criterion::One if original_len == 1 => CombinedTypeExtended,
-        Criterion::All if original_len == 1 && update_len == 1 => CombinedTypeExtended,
-        _ => CombinedTypeChanged,
+    if original == update {
+        return true;
+    }
+    let (original_one, update_one) = (original_len == 1, update_len == 1);
+    let extended = update == Criterion::Any
+        || (original_one && update_one)
+        || (original_one && update == Criterion::One)
+        || (update_one && original == Criterion::All);
+    let change = if extended {
+        CombinedTypeExtended
+    } else {
+        CombinedTypeChanged
     };
     ctx.add(change);
     change != CombinedTypeChanged
@@ -86,7 +97,7 @@ fn compatible_pairs(
     criterion: Criterion,
     original: &[&Node<'_>],
     update: &[&Node<'_>],
-) -> Result<Vec<Vec<Option<Vec<Change>>>>, Error> {
+) -> Result<Vec<Vec<Option<Found>>>, Error> {
     let mut edges = Vec::with_capacity(original.len());
     for (index, from) in original.iter().enumerate() {
         ctx.enter(format!("{}/{index}", criterion.keyword()));
@@ -104,7 +115,7 @@ fn compatible_pairs(
 
 /// A maximum bipartite matching (augmenting paths), as `(original, update)` index pairs.
 fn maximum_matching(
-    edges: &[Vec<Option<Vec<Change>>>],
+    edges: &[Vec<Option<Found>>],
     originals: usize,
     updates: usize,
 ) -> Vec<(usize, usize)> {
@@ -123,7 +134,7 @@ fn maximum_matching(
 }
 
 fn augment(
-    edges: &[Vec<Option<Vec<Change>>>],
+    edges: &[Vec<Option<Found>>],
     from: usize,
     visited: &mut [bool],
     matched_to: &mut [Option<usize>],

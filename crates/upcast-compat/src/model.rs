@@ -328,8 +328,15 @@ fn follow_references<'a>(
     ))
 }
 
-/// A local reference: `#`, or `#` and a JSON pointer (percent-encoded or not).
-pub(crate) fn resolve<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
+/// The target of a local `$ref` in `root`: `#`, or `#` and a JSON pointer, percent-encoded
+/// or not. `None` for a reference that is not local or points nowhere.
+///
+/// ```
+/// let root = serde_json::json!({"$defs": {"a b": {"type": "string"}}});
+/// assert_eq!(upcast_compat::resolve(&root, "#/$defs/a%20b"), Some(&root["$defs"]["a b"]));
+/// assert_eq!(upcast_compat::resolve(&root, "other.json#/x"), None);
+/// ```
+pub fn resolve<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
     let pointer = reference.strip_prefix('#')?;
     root.pointer(pointer)
         .or_else(|| root.pointer(&percent_decode(pointer)?))

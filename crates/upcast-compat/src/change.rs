@@ -12,7 +12,7 @@ macro_rules! change_types {
         /// JSON Schema checker classifies it.
         ///
         /// ```
-        /// use upcast::compat::{ChangeType, Policy};
+        /// use upcast_compat::{ChangeType, Policy};
         ///
         /// let change = ChangeType::OptionalPropertyAddedToOpenContentModel;
         /// assert!(!change.is_compatible(Policy::Strict));
@@ -33,7 +33,7 @@ macro_rules! change_types {
             /// The Confluent name, such as `TYPE_CHANGED`.
             ///
             /// ```
-            /// assert_eq!(upcast::compat::ChangeType::TypeChanged.as_str(), "TYPE_CHANGED");
+            /// assert_eq!(upcast_compat::ChangeType::TypeChanged.as_str(), "TYPE_CHANGED");
             /// ```
             pub fn as_str(self) -> &'static str {
                 match self {
@@ -284,7 +284,7 @@ impl fmt::Display for ChangeType {
 /// schemas, `#/properties/name`).
 ///
 /// ```
-/// use upcast::compat::{Change, ChangeType};
+/// use upcast_compat::{Change, ChangeType};
 ///
 /// let change = Change { change_type: ChangeType::TypeChanged, path: "#/properties/id".into() };
 /// assert_eq!(change.to_string(), "TYPE_CHANGED #/properties/id");
@@ -301,7 +301,7 @@ impl Change {
     /// Whether `policy` accepts this change.
     ///
     /// ```
-    /// use upcast::compat::{Change, ChangeType, Policy};
+    /// use upcast_compat::{Change, ChangeType, Policy};
     /// let change = Change { change_type: ChangeType::MaxLengthRemoved, path: "#/maxLength".into() };
     /// assert!(change.is_compatible(Policy::Strict));
     /// ```
