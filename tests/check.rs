@@ -7,9 +7,9 @@ use tempfile::TempDir;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use upcast::check::{
-    Check, Level, MINOR_INCOMPATIBLE, Report, SAMPLE_INVALID, SAMPLE_RESULT_INVALID,
-    SAMPLE_UPCAST_FAILED, SAMPLES_MISSING, SNAPSHOT_CHANGED, SNAPSHOT_MISSING, SNAPSHOT_ORPHANED,
-    SNAPSHOT_UNREADABLE,
+    Check, DOWNCAST_ROUNDTRIP, Level, MINOR_INCOMPATIBLE, Report, SAMPLE_INVALID,
+    SAMPLE_RESULT_INVALID, SAMPLE_UPCAST_FAILED, SAMPLES_MISSING, SNAPSHOT_CHANGED,
+    SNAPSHOT_MISSING, SNAPSHOT_ORPHANED, SNAPSHOT_UNREADABLE,
 };
 use upcast::{Context, Registry, Tag, Upcast, UpcastError, Versioned};
 
@@ -143,7 +143,7 @@ fn without_bless_missing_snapshots_fail() {
     );
     assert!(text.contains("UPCAST_BLESS=1"), "{text}");
     assert!(
-        text.ends_with("10 checks: 8 pass, 1 fail, 1 warn; 1 kinds, 2 versions, 0 samples"),
+        text.ends_with("11 checks: 9 pass, 1 fail, 1 warn; 1 kinds, 2 versions, 0 samples"),
         "{text}"
     );
 }
@@ -326,4 +326,125 @@ fn json_report_lists_findings() {
     assert_eq!(json["passed"], false);
     assert_eq!(json["findings"][0]["rule"], "snapshot-missing");
     assert_eq!(json["findings"][0]["kind"], "c.item");
+}
+
+/// `c.pair`: version 2 adds a label that version 1 derives; the downcast sets aside a
+/// label version 1 could not derive, when `careful`.
+macro_rules! pair {
+    ($v1:ident, $v2:ident, $kind:literal, careful = $careful:expr) => {
+        #[derive(Clone, Serialize, Deserialize, JsonSchema)]
+        struct $v1 {
+            n: i64,
+        }
+
+        impl Versioned for $v1 {
+            const KIND: &'static str = $kind;
+            const VERSION: Tag = Tag::Number(1);
+        }
+
+        #[derive(Clone, Serialize, Deserialize, JsonSchema)]
+        struct $v2 {
+            n: i64,
+            label: String,
+        }
+
+        impl Versioned for $v2 {
+            const KIND: &'static str = $kind;
+            const VERSION: Tag = Tag::Number(2);
+        }
+
+        impl Upcast for $v1 {
+            type Next = $v2;
+            fn upcast(self, cx: &Context) -> Result<$v2, UpcastError> {
+                let label = cx
+                    .take_back("label")?
+                    .unwrap_or_else(|| format!("item {}", self.n));
+                Ok($v2 { n: self.n, label })
+            }
+        }
+
+        impl upcast::Downcast for $v2 {
+            type Prev = $v1;
+            fn downcast(self, cx: &Context) -> Result<$v1, UpcastError> {
+                if $careful && self.label != format!("item {}", self.n) {
+                    cx.set_aside("label", &self.label)?;
+                }
+                Ok($v1 { n: self.n })
+            }
+        }
+    };
+}
+
+pair!(PairV1, Pair, "c.pair", careful = true);
+pair!(LossyV1, Lossy, "c.lossy", careful = false);
+
+fn pairs(kind: &str) -> Registry {
+    let builder = Registry::builder();
+    let built = match kind {
+        "c.pair" => builder
+            .version::<PairV1>()
+            .version::<Pair>()
+            .step::<PairV1>()
+            .downcast::<Pair>(),
+        _ => builder
+            .version::<LossyV1>()
+            .version::<Lossy>()
+            .step::<LossyV1>()
+            .downcast::<Lossy>(),
+    };
+    built.build().unwrap()
+}
+
+fn roundtrip_report(kind: &str) -> Report {
+    let registry = pairs(kind);
+    let dir = folder(kind);
+    Check::new(&dir)
+        .bless(true)
+        .registry(&registry)
+        .run()
+        .unwrap();
+    let samples = dir.path().join(kind);
+    fs::write(samples.join("1.0.0.samples.jsonl"), "{\"n\": 1}\n").unwrap();
+    fs::write(
+        samples.join("2.0.0.samples.jsonl"),
+        "{\"n\": 2, \"label\": \"item 2\"}\n{\"n\": 3, \"label\": \"three\"}\n",
+    )
+    .unwrap();
+    run(&dir, &registry)
+}
+
+#[test]
+fn downcasts_that_set_aside_what_they_drop_round_trip() {
+    let report = roundtrip_report("c.pair");
+    assert!(report.passed(), "{report}");
+    assert_eq!(report.writable["c.pair"], upcast::Version::new(1, 0, 0));
+    assert!(
+        report
+            .to_string()
+            .contains("Writable at older versions: `c.pair` down to 1.0.0"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_downcast_that_drops_data_fails_the_round_trip_rule() {
+    let report = roundtrip_report("c.lossy");
+    let found: Vec<String> = report
+        .of(&DOWNCAST_ROUNDTRIP)
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(found.len(), 1, "{report}");
+    assert!(
+        found[0].contains(
+            "line 2: downcast to 1.0.0 then upcast does not give the sample back: at `/label` it \
+             was \"three\", it came back as \"item 3\""
+        ),
+        "{}",
+        found[0]
+    );
+    assert!(!report.passed());
+    assert!(
+        upcast::check::rule("downcast-roundtrip")
+            .is_some_and(|rule| rule.fix.contains("cx.set_aside"))
+    );
 }

@@ -15,6 +15,7 @@ mod folder;
 mod normalize;
 mod ranges;
 mod report;
+mod roundtrip;
 mod rules;
 mod samples;
 mod snapshots;
@@ -24,7 +25,7 @@ use std::path::{Path, PathBuf};
 pub use finding::Finding;
 pub use report::Report;
 pub use rules::{
-    Level, MINOR_INCOMPATIBLE, REGISTRY_INVALID, RULES, Rule, SAMPLE_INVALID,
+    DOWNCAST_ROUNDTRIP, Level, MINOR_INCOMPATIBLE, REGISTRY_INVALID, RULES, Rule, SAMPLE_INVALID,
     SAMPLE_RESULT_INVALID, SAMPLE_UPCAST_FAILED, SAMPLES_MISSING, SNAPSHOT_CHANGED,
     SNAPSHOT_MISSING, SNAPSHOT_ORPHANED, SNAPSHOT_UNREADABLE, rule,
 };
@@ -160,6 +161,16 @@ impl<'r> Check<'r> {
         }
         ranges::check(&schemas, self.policy, &mut report.findings);
         report.samples = samples::check(&folder, &schemas, registry, &mut report.findings)?;
+        if let Some(registry) = registry {
+            for kind in registry.kinds() {
+                let oldest = registry.writable_at(kind).last().cloned();
+                if let Some((newest, _)) = registry.newest(kind) {
+                    let oldest = oldest.unwrap_or_else(|| newest.clone());
+                    report.writable.insert(kind.to_owned(), oldest);
+                    report.newest.insert(kind.to_owned(), newest.clone());
+                }
+            }
+        }
         report.kinds = schemas.len();
         report.versions = schemas.values().map(|versions| versions.len()).sum();
         Ok(report)

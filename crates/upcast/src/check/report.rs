@@ -1,5 +1,6 @@
 //! The check's report: every finding grouped by rule, a summary, and a JSON form.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -7,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::finding::Finding;
 use super::rules::{Level, RULES, Rule};
+use crate::Version;
 
 /// What the check found. Its `Display` lists every problem, rule by rule, like a linter,
 /// then a summary line.
@@ -29,6 +31,11 @@ pub struct Report {
     pub versions: usize,
     /// Sample documents checked.
     pub samples: usize,
+    /// Per kind, the oldest version its newest type can be written at through downcasts
+    /// (the newest itself when it has no downcast).
+    pub writable: BTreeMap<String, Version>,
+    /// Per kind, the newest registered version.
+    pub newest: BTreeMap<String, Version>,
 }
 
 impl Report {
@@ -131,6 +138,7 @@ impl Report {
             "checks": RULES.len(), "pass": pass, "fail": fail, "warn": warn,
             "kinds": self.kinds, "versions": self.versions, "samples": self.samples,
             "blessed": self.blessed,
+            "writable": self.writable,
             "findings": findings,
         })
     }
@@ -179,6 +187,15 @@ impl fmt::Display for Report {
         }
         for path in &self.blessed {
             writeln!(f, "blessed {}", path.display())?;
+        }
+        let pinnable: Vec<String> = self
+            .writable
+            .iter()
+            .filter(|(kind, version)| self.newest.get(*kind) != Some(version))
+            .map(|(kind, version)| format!("`{kind}` down to {version}"))
+            .collect();
+        if !pinnable.is_empty() {
+            writeln!(f, "Writable at older versions: {}\n", pinnable.join(", "))?;
         }
         write!(f, "Summary: {}", self.summary())
     }

@@ -146,6 +146,22 @@ pub static SAMPLES_MISSING: Rule = Rule {
     fix: "add <dir>/<kind>/<version>.samples.jsonl with a few real-looking documents",
 };
 
+/// Rule `downcast-roundtrip`.
+pub static DOWNCAST_ROUNDTRIP: Rule = Rule {
+    id: "downcast-roundtrip",
+    name: "a round trip through a downcast changes a sample",
+    description: "Writers pinned at an older version (a rollout, a rollback) go through the \
+                  downcasts, and readers come back through the steps: nothing may change on \
+                  the way. For every sample of a version the newest can be written at, \
+                  upcasting then downcasting gives the sample back; for every sample of the \
+                  newest version, downcasting to each older version it can be written at then \
+                  upcasting gives it back.",
+    level: Level::Deny,
+    fix: "set aside in the downcast what the older version has no field for \
+          (cx.set_aside), and take it back in the step (cx.take_back); make the step keep \
+          what the downcast needs to restore",
+};
+
 /// Every rule, in the order the report lists them.
 pub static RULES: &[&Rule] = &[
     &REGISTRY_INVALID,
@@ -157,6 +173,7 @@ pub static RULES: &[&Rule] = &[
     &SAMPLE_INVALID,
     &SAMPLE_UPCAST_FAILED,
     &SAMPLE_RESULT_INVALID,
+    &DOWNCAST_ROUNDTRIP,
     &SAMPLES_MISSING,
 ];
 

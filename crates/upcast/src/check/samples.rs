@@ -10,9 +10,10 @@ use serde_json::{Value, json};
 
 use super::finding::Finding;
 use super::folder::{self, Folder};
+use super::roundtrip;
 use super::rules::{
-    SAMPLE_INVALID, SAMPLE_RESULT_INVALID, SAMPLE_UPCAST_FAILED, SAMPLES_MISSING,
-    SNAPSHOT_UNREADABLE,
+    DOWNCAST_ROUNDTRIP, SAMPLE_INVALID, SAMPLE_RESULT_INVALID, SAMPLE_UPCAST_FAILED,
+    SAMPLES_MISSING, SNAPSHOT_UNREADABLE,
 };
 use super::snapshots::Schemas;
 use crate::{Registry, Version};
@@ -101,15 +102,19 @@ fn upcast(
     findings: &mut Vec<Finding>,
 ) {
     let envelope = json!({"kind": at.kind, "version": at.version.to_string(), "data": document});
-    let current = match registry.upcast_value(envelope) {
-        Ok(mut current) => current["data"].take(),
+    let current = match registry.upcast_value(envelope.clone()) {
+        Ok(current) => current,
         Err(error) => {
             findings.push(at.finding(&SAMPLE_UPCAST_FAILED, format!("line {line}: {error}")));
             return;
         }
     };
+    if let Some(message) = roundtrip::check(registry, &envelope, &current) {
+        findings.push(at.finding(&DOWNCAST_ROUNDTRIP, format!("line {line}: {message}")));
+    }
+    let current = &current["data"];
     if let Some(Some(validator)) = newest.get(registry, at.kind)
-        && let Some(error) = first_error(validator, &current)
+        && let Some(error) = first_error(validator, current)
     {
         findings.push(at.finding(&SAMPLE_RESULT_INVALID, format!("line {line}: {error}")));
     }

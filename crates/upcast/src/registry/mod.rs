@@ -275,6 +275,22 @@ impl Registry {
         Some((&node.version, &node.entry))
     }
 
+    /// The older versions the newest type of `kind` can be written at, walking its
+    /// downcasts back, newest first.
+    #[cfg(feature = "check")]
+    pub(crate) fn writable_at(&self, kind: &str) -> Vec<Version> {
+        let Some(table) = self.kinds.get(kind) else {
+            return Vec::new();
+        };
+        let mut at = table.nodes.len().saturating_sub(1);
+        let mut versions = Vec::new();
+        while let Some((next, _)) = table.nodes.get(at).and_then(|node| node.down) {
+            versions.push(table.version_at(next));
+            at = next;
+        }
+        versions
+    }
+
     /// Whether some registered type of `kind` reads data stored at `version`.
     #[cfg(feature = "check")]
     pub(crate) fn reads(&self, kind: &str, version: &Version) -> bool {
