@@ -28,6 +28,75 @@ pub enum Command {
     Read(RecordsArgs),
     /// Count stored records per kind and version, and the steps they still need.
     Stats(RecordsArgs),
+    /// Move a whole store to the current versions while it is live: resumable, verified,
+    /// reversible.
+    #[command(subcommand)]
+    Migrate(MigrateCommand),
+}
+
+/// `upcast migrate ...`
+#[derive(Debug, Subcommand)]
+pub enum MigrateCommand {
+    /// Records per kind and stored version, the steps each needs, what a run would rewrite.
+    Plan(StoreArgs),
+    /// Rewrite every record not at its kind's current version; resumes where it stopped.
+    Run(RunArgs),
+    /// Check every record is current and every rewrite is its original's upcast.
+    Verify(StoreArgs),
+    /// Put back the original of every rewritten record not changed since.
+    Rollback(StoreArgs),
+    /// Drop the saved originals (a table), or put the copy in place (a file).
+    Finalize(FinalizeArgs),
+    /// Where a migration stands.
+    Status(StoreArgs),
+}
+
+/// The store and how its records are laid out.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// The store: `sqlite:PATH?table=NAME` (options `key=`, `body=`, `version=`) or
+    /// `jsonl:PATH`.
+    pub store: String,
+    /// The records are inline, their version tag in this field (default: envelopes).
+    #[arg(long, value_name = "FIELD", requires = "kind")]
+    pub inline: Option<String>,
+    /// The kind of inline records, or of records whose version is in a column.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// How to print the result.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// `upcast migrate run`
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The store and its layout.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Records per batch, each committed in one transaction.
+    #[arg(long, default_value_t = 1000)]
+    pub batch: usize,
+    /// Stop after rewriting this many records.
+    #[arg(long)]
+    pub limit: Option<u64>,
+    /// Read at most this many records per second.
+    #[arg(long, value_name = "N")]
+    pub max_rate: Option<f64>,
+    /// Pause this many milliseconds after every batch.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub pause: u64,
+}
+
+/// `upcast migrate finalize`
+#[derive(Debug, Args)]
+pub struct FinalizeArgs {
+    /// The store and its layout.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// For a file: delete the original kept beside the copy too.
+    #[arg(long)]
+    pub delete_original: bool,
 }
 
 /// `upcast schema ...`

@@ -32,6 +32,12 @@ pub enum CliError {
     /// upcast failed (an invalid schema, an unreadable snapshot folder).
     #[error(transparent)]
     Upcast(Box<upcast::Error>),
+    /// A migration command could not run.
+    #[error(transparent)]
+    Migrate(#[from] upcast_migrate::Error),
+    /// The options do not go together.
+    #[error("{0}")]
+    Usage(String),
     /// `--explain` named no rule.
     #[error("unknown rule `{0}`; `upcast check --list` lists them")]
     UnknownRule(String),

@@ -73,5 +73,6 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
         Command::Schemas(SchemasCommand::Bless { dir }) => commands::check::bless(dir, out),
         Command::Read(args) => commands::read::run(args, out),
         Command::Stats(args) => commands::stats::run(args, out),
+        Command::Migrate(command) => commands::migrate::run(command, out),
     }
 }

@@ -6,8 +6,9 @@
 //! - [`order`]: the inline layout, with untagged legacy records and a `TryFrom` step;
 //! - [`invoice`]: five versions of a record with a list, the benchmark's subject.
 //!
-//! [`dataset`] generates the bundled legacy data; [`demo`] reads it. [`baseline`] holds
-//! what services write without upcast, for the benches.
+//! [`dataset`] generates the bundled legacy data; [`demo`] reads it and migrates it;
+//! [`stores`] loads it into SQLite. [`baseline`] holds what services write without upcast,
+//! for the benches.
 //!
 //! A binary that links these records but names none of them must keep the crate:
 //! `use upcast_demo as _;`.
@@ -19,6 +20,8 @@ pub mod customer;
 pub mod dataset;
 pub mod demo;
 pub mod invoice;
+pub mod migration;
 pub mod order;
 pub mod perf;
 pub mod product;
+pub mod stores;

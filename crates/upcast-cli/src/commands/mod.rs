@@ -2,6 +2,8 @@
 
 pub(crate) mod check;
 pub(crate) mod diff;
+pub(crate) mod migrate;
+mod progress;
 pub(crate) mod read;
 pub(crate) mod stats;
 

@@ -1,0 +1,168 @@
+//! `upcast migrate plan|run|verify|rollback|finalize|status STORE`: a thin layer over
+//! upcast-migrate's calls.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use serde::Serialize;
+use upcast::{Layout, Registry};
+use upcast_migrate::{Converter, RunOptions, StoreSpec, TableSpec, store::Store};
+
+use super::Outcome;
+use super::progress::Shown;
+use crate::CliError;
+use crate::args::{Format, MigrateCommand, StoreArgs};
+
+pub(crate) fn run(command: &MigrateCommand, out: &mut dyn Write) -> Result<Outcome, CliError> {
+    match command {
+        MigrateCommand::Plan(args) => with_store(args, |store, converter| {
+            let plan = upcast_migrate::plan(store, converter)?;
+            print(out, args.format, &plan, plan.failing.is_empty())
+        }),
+        MigrateCommand::Run(run) => with_store(&run.store, |store, converter| {
+            let options = RunOptions::default()
+                .batch(run.batch)
+                .pause(Duration::from_millis(run.pause));
+            let options = match (run.limit, run.max_rate) {
+                (Some(limit), rate) => with_rate(options.limit(limit), rate),
+                (None, rate) => with_rate(options, rate),
+            };
+            let stop = stop_on_signals()?;
+            let mut shown = Shown::new();
+            let report = upcast_migrate::run(store, converter, &options, &stop, &mut shown);
+            shown.done();
+            let report = report?;
+            print(out, run.store.format, &report, report.clean())
+        }),
+        MigrateCommand::Verify(args) => with_store(args, |store, converter| {
+            let verified = upcast_migrate::verify(store, converter)?;
+            print(out, args.format, &verified, verified.passed())
+        }),
+        MigrateCommand::Rollback(args) => with_store(args, |store, _| {
+            let restored = upcast_migrate::rollback(store)?;
+            let clean = restored.changed.is_empty();
+            print(out, args.format, &Rolled(&store.name(), &restored), clean)
+        }),
+        MigrateCommand::Finalize(finalize) => with_store(&finalize.store, |store, _| {
+            upcast_migrate::finalize(store, finalize.delete_original)?;
+            let done = Finalized(store.name(), finalize.delete_original);
+            print(out, finalize.store.format, &done, true)
+        }),
+        MigrateCommand::Status(args) => with_store(args, |store, converter| {
+            let status = upcast_migrate::status(store, converter)?;
+            let clean = status.left == 0 && status.failures.is_empty();
+            print(out, args.format, &status, clean)
+        }),
+    }
+}
+
+fn with_rate(options: RunOptions, rate: Option<f64>) -> RunOptions {
+    match rate {
+        Some(rate) => options.max_rate(rate),
+        None => options,
+    }
+}
+
+/// Opens the store, checking every name it gives, and runs `act` on it.
+fn with_store(
+    args: &StoreArgs,
+    act: impl FnOnce(&mut dyn Store, &Converter<'_>) -> Result<Outcome, CliError>,
+) -> Result<Outcome, CliError> {
+    let spec = StoreSpec::parse(&args.store)?;
+    let layout = layout(args, &spec)?;
+    let registry = Registry::try_global()?;
+    let mut store = spec.open()?;
+    act(&mut *store, &Converter::new(registry, &layout))
+}
+
+/// The layout `--inline FIELD --kind K`, a `version=` column and `--kind K` select.
+fn layout(args: &StoreArgs, spec: &StoreSpec) -> Result<Layout, CliError> {
+    let column = matches!(
+        spec,
+        StoreSpec::Sqlite(TableSpec {
+            version: Some(_),
+            ..
+        })
+    );
+    match (&args.inline, &args.kind, column) {
+        (Some(_), _, true) => Err(CliError::Usage(
+            "a version column and --inline do not go together: the version is in one place".into(),
+        )),
+        (Some(field), Some(kind), false) => {
+            Ok(Layout::inline(field.clone()).with_kind(kind.clone()))
+        }
+        (None, Some(kind), true) => Ok(Layout::external().with_kind(kind.clone())),
+        (None, None, true) => Err(CliError::Usage(
+            "records with their version in a column need --kind, the kind they are".into(),
+        )),
+        _ => Ok(Layout::envelope()),
+    }
+}
+
+/// A flag SIGINT and SIGTERM set: the run stops after the batch in flight.
+fn stop_on_signals() -> Result<Arc<AtomicBool>, CliError> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&stop)).map_err(CliError::Output)?;
+    }
+    Ok(stop)
+}
+
+fn print<R: Serialize + std::fmt::Display>(
+    out: &mut dyn Write,
+    format: Format,
+    report: &R,
+    clean: bool,
+) -> Result<Outcome, CliError> {
+    match format {
+        Format::Human => writeln!(out, "{report}")?,
+        Format::Json => writeln!(out, "{}", serde_json::to_string(report).unwrap_or_default())?,
+    }
+    Ok(if clean {
+        Outcome::Clean
+    } else {
+        Outcome::Problems
+    })
+}
+
+/// What a rollback did, as printed.
+#[derive(Serialize)]
+struct Rolled<'a>(&'a str, &'a upcast_migrate::Restored);
+
+impl std::fmt::Display for Rolled<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Rolled(store, restored) = self;
+        write!(
+            f,
+            "Rolled back {store}: {} records put back",
+            restored.restored
+        )?;
+        if !restored.changed.is_empty() {
+            write!(
+                f,
+                "\n\nChanged since the migration rewrote them, left as they are ({}):",
+                restored.changed.len()
+            )?;
+            for key in &restored.changed {
+                write!(f, "\n  key {key}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a finalize did, as printed.
+#[derive(Serialize)]
+struct Finalized(String, bool);
+
+impl std::fmt::Display for Finalized {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Finalized {}", self.0)?;
+        if self.1 {
+            write!(f, "; the original is deleted")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,112 @@
+//! The one error type of the crate: what stops a migration command from running at all.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Why a migration command could not run (the CLI's exit code 2). Records that cannot be
+/// migrated are not errors: they are left as they are and listed in the report.
+///
+/// ```
+/// let error = upcast_migrate::StoreSpec::parse("ftp://x").unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     "invalid store `ftp://x`: expected `sqlite:PATH?table=NAME`, `jsonl:PATH` or `postgres://USER@HOST/DB?table=NAME`"
+/// );
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The store argument does not name a store.
+    #[error("invalid store `{spec}`: {reason}")]
+    #[non_exhaustive]
+    Spec {
+        /// The argument, its password hidden.
+        spec: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A file the store needs is not there.
+    #[error("no such file `{path}`: {what}")]
+    #[non_exhaustive]
+    Missing {
+        /// The file.
+        path: PathBuf,
+        /// What it should have been.
+        what: &'static str,
+    },
+    /// A table or column the store names is not in the database.
+    #[error("{what} `{name}` is not in `{store}`; expected one of {}", listed(.known))]
+    #[non_exhaustive]
+    NoSuchName {
+        /// `table` or `column`.
+        what: &'static str,
+        /// The name given.
+        name: String,
+        /// The store, its password hidden.
+        store: String,
+        /// The names that are there.
+        known: Vec<String>,
+    },
+    /// The store is in a state the command cannot act on.
+    #[error("cannot {action} `{store}`: {reason}")]
+    #[non_exhaustive]
+    State {
+        /// What was asked.
+        action: &'static str,
+        /// The store, its password hidden.
+        store: String,
+        /// Why not.
+        reason: String,
+    },
+    /// SQLite failed.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// Reading or writing a file failed.
+    #[error("i/o error on `{path}`: {source}")]
+    #[non_exhaustive]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// A saved state file is not what this version of upcast writes.
+    #[error("unreadable migration state `{path}`: {reason}")]
+    #[non_exhaustive]
+    BadState {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// upcast itself failed (an invalid registry).
+    #[error(transparent)]
+    Upcast(#[from] upcast::Error),
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io { path, source }
+    }
+
+    pub(crate) fn state(action: &'static str, store: &str, reason: impl Into<String>) -> Error {
+        Error::State {
+            action,
+            store: store.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}
+
+fn listed(names: &[String]) -> String {
+    match names {
+        [] => "nothing: it is empty".to_owned(),
+        names => names
+            .iter()
+            .map(|name| format!("`{name}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}

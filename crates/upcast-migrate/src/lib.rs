@@ -1,0 +1,90 @@
+//! Move stored records forward while services run: migrate every record of a store to its
+//! kind's current version, resumably, verifiably and reversibly.
+//!
+//! upcast reads any stored version; this crate rewrites the stored data, so the oldest
+//! steps can one day be retired. A [`Store`](store::Store) is records with a key, read in
+//! key order in batches and rewritten with compare-and-swap: an SQLite table rewritten in
+//! place, or a JSON Lines file copied into a new one. The engine knows records, versions,
+//! batches and checkpoints, and nothing of SQL or files.
+//!
+//! - [`run`]: batches of records, converted in parallel, each batch committed with its
+//!   checkpoint and the originals it replaced; a `kill -9` at any instant leaves the old
+//!   batch or the new one; run again, it goes on where the last committed batch ended. A
+//!   record changed by its service since it was read is not rewritten (a later pass takes
+//!   it). It migrates what was there when it began, then passes over what arrived while
+//!   only each finds fewer old records than the last: it always ends, and says so when an
+//!   old writer is still running.
+//! - [`verify`]: every record current, every rewrite the upcast of its saved original.
+//! - [`rollback`]: the exact original bytes back, except where the service changed a
+//!   record since (listed, never overwritten). [`finalize`] drops the originals.
+//! - [`plan`] and [`status`]: what a run would do, and where one stands.
+//!
+//! The CLI's `upcast migrate` is a thin layer over these calls.
+//!
+//! ```
+//! # #[derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema, upcast::Versioned)]
+//! # #[versioned(kind = "doc.migrate.crate", version = 1)]
+//! # struct NoteV1 { text: String }
+//! # #[derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema, upcast::Versioned)]
+//! # #[versioned(kind = "doc.migrate.crate", version = 2)]
+//! # struct Note { text: String, pinned: bool }
+//! # #[upcast::register]
+//! # impl From<NoteV1> for Note { fn from(v1: NoteV1) -> Self { Note { text: v1.text, pinned: false } } }
+//! use std::sync::atomic::AtomicBool;
+//! use upcast_migrate::{Converter, Quiet, RunOptions, StoreSpec};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("notes.jsonl");
+//! let old = "{\"kind\":\"doc.migrate.crate\",\"version\":1,\"data\":{\"text\":\"hi\"}}\n";
+//! std::fs::write(&path, old)?;
+//!
+//! let mut store = StoreSpec::parse(&format!("jsonl:{}", path.display()))?.open()?;
+//! let layout = upcast::Layout::envelope();
+//! let converter = Converter::new(upcast::Registry::global(), &layout);
+//! let report = upcast_migrate::run(&mut *store, &converter, &RunOptions::default(), &AtomicBool::new(false), &mut Quiet)?;
+//! assert_eq!(report.progress.rewritten, 1);
+//! assert!(upcast_migrate::verify(&mut *store, &converter)?.passed());
+//! upcast_migrate::rollback(&mut *store)?;
+//! assert_eq!(std::fs::read_to_string(&path)?, old, "the original, byte for byte");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![warn(missing_docs)]
+
+mod convert;
+mod error;
+mod inspect;
+mod key;
+mod report;
+mod run;
+mod spec;
+pub mod store;
+
+pub use convert::{Converter, Decided};
+pub use error::Error;
+pub use inspect::{plan, status, verify};
+pub use key::{Key, Row};
+pub use report::{Ended, Listed, Plan, RunReport, Status, Tally, Verification};
+pub use run::{Observer, Quiet, RunOptions, run};
+pub use spec::{StoreSpec, TableSpec};
+pub use store::Restored;
+
+/// Records per transaction when putting originals back.
+const ROLLBACK_BATCH: usize = 1000;
+
+/// Puts back the saved original of every rewritten record that has not changed since, byte
+/// for byte; records changed since are listed, never overwritten. Ends the migration.
+///
+/// See the example of the [crate](crate).
+pub fn rollback(store: &mut dyn store::Store) -> Result<Restored, Error> {
+    store.rollback(ROLLBACK_BATCH)
+}
+
+/// Ends a finished migration: drops the saved originals and the progress (a table), or
+/// puts the copy in the original's place (a file: the original is kept beside it unless
+/// `delete_original`).
+///
+/// See [`verify`] for an example.
+pub fn finalize(store: &mut dyn store::Store, delete_original: bool) -> Result<(), Error> {
+    store.finalize(delete_original)
+}

@@ -1,0 +1,307 @@
+//! `migrate run`: batches of records read in key order, converted in parallel, committed
+//! with their checkpoint, pass after pass until nothing is left or an old writer shows.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use rayon::prelude::*;
+
+use crate::convert::{Converter, failure};
+use crate::report::{Ended, RunReport, Tally};
+use crate::store::{Decision, Entry, Progress, Store};
+use crate::{Error, Row};
+
+/// How a run goes.
+///
+/// ```
+/// let options = upcast_migrate::RunOptions::default().batch(500).max_rate(10_000.0);
+/// assert_eq!(options.batch, 500);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct RunOptions {
+    /// Records per batch, each committed in one transaction.
+    pub batch: usize,
+    /// Stop once this many records are rewritten (to try a migration on part of a store).
+    pub limit: Option<u64>,
+    /// At most this many records read per second, to share the database with its service.
+    pub max_rate: Option<f64>,
+    /// A pause after every batch, for the same reason.
+    pub pause: Duration,
+    /// Passes after the first at most: each picks up what arrived or changed during the
+    /// one before, and they go on only while each finds fewer old records than the last.
+    pub follow_up_passes: u32,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            batch: 1000,
+            limit: None,
+            max_rate: None,
+            pause: Duration::ZERO,
+            follow_up_passes: 3,
+        }
+    }
+}
+
+impl RunOptions {
+    /// The same options with batches of `batch` records.
+    ///
+    /// See the example on [`RunOptions`].
+    pub fn batch(self, batch: usize) -> Self {
+        RunOptions {
+            batch: batch.max(1),
+            ..self
+        }
+    }
+
+    /// The same options, stopping after `limit` rewrites.
+    ///
+    /// ```
+    /// assert_eq!(upcast_migrate::RunOptions::default().limit(10).limit, Some(10));
+    /// ```
+    pub fn limit(self, limit: u64) -> Self {
+        RunOptions {
+            limit: Some(limit),
+            ..self
+        }
+    }
+
+    /// The same options, reading at most `rate` records per second.
+    ///
+    /// See the example on [`RunOptions`].
+    pub fn max_rate(self, rate: f64) -> Self {
+        RunOptions {
+            max_rate: Some(rate),
+            ..self
+        }
+    }
+
+    /// The same options with a pause after every batch.
+    ///
+    /// ```
+    /// let options = upcast_migrate::RunOptions::default().pause(std::time::Duration::from_millis(5));
+    /// assert_eq!(options.pause.as_millis(), 5);
+    /// ```
+    pub fn pause(self, pause: Duration) -> Self {
+        RunOptions { pause, ..self }
+    }
+}
+
+/// Hears how a run goes, for progress output.
+pub trait Observer {
+    /// A pass begins: `pass` 1 migrates what was there when the run began, later ones what
+    /// arrived or changed since; `total` is how many records it reads, when known.
+    fn pass(&mut self, pass: u32, total: Option<u64>) {
+        let _ = (pass, total);
+    }
+
+    /// A batch was committed: `read` records read and `rewritten` rewritten so far by this
+    /// run.
+    fn batch(&mut self, read: u64, rewritten: u64) {
+        let _ = (read, rewritten);
+    }
+}
+
+/// An observer that hears nothing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Quiet;
+
+impl Observer for Quiet {}
+
+/// Migrates every record of `store` not at its kind's current version: what was there when
+/// the run began, then what arrived or changed during it, pass by pass, until a pass finds
+/// nothing or stops finding fewer than the one before. Resumes an interrupted run where
+/// its last committed batch ended. Stops after the batch in flight once `stop` is set.
+///
+/// ```
+/// # #[derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema, upcast::Versioned)]
+/// # #[versioned(kind = "doc.run", version = 1)]
+/// # struct Note { text: String }
+/// use std::sync::atomic::AtomicBool;
+/// use upcast_migrate::{Converter, Quiet, RunOptions, StoreSpec};
+///
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("notes.jsonl");
+/// std::fs::write(&path, "{\"kind\":\"doc.run\",\"version\":1,\"data\":{\"text\":\"hi\"}}\n")?;
+/// let mut store = StoreSpec::Jsonl(path).open()?;
+/// let layout = upcast::Layout::envelope();
+/// let converter = Converter::new(upcast::Registry::global(), &layout);
+/// let report = upcast_migrate::run(&mut *store, &converter, &RunOptions::default(), &AtomicBool::new(false), &mut Quiet)?;
+/// assert!(report.clean());
+/// assert_eq!(report.progress.current, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn run(
+    store: &mut dyn Store,
+    converter: &Converter<'_>,
+    options: &RunOptions,
+    stop: &AtomicBool,
+    observer: &mut dyn Observer,
+) -> Result<RunReport, Error> {
+    let clock = Instant::now();
+    let fresh = Progress {
+        started_at: now(),
+        pass: 1,
+        ..Progress::default()
+    };
+    let mut run = Run {
+        progress: store.begin(fresh)?,
+        report: Tally::default(),
+        found: Tally::default(),
+        read: 0,
+        rewritten: 0,
+    };
+    let mut previous: Option<u64> = None;
+    let ended = loop {
+        let pass = run.progress.pass;
+        observer.pass(pass, None);
+        if let Some(ended) = run.pass(store, converter, options, stop, observer)? {
+            break ended;
+        }
+        let found: u64 = run.found.iter().map(|(_, _, count)| count).sum();
+        let last_pass = pass > options.follow_up_passes;
+        if pass > 1 && (found == 0 || previous.is_some_and(|before| found >= before) || last_pass) {
+            break if found == 0 {
+                Ended::Finished
+            } else {
+                Ended::OldWriter
+            };
+        }
+        previous = (pass > 1).then_some(found);
+        run.next_pass(store.rescans());
+    };
+    let failures = store.failures()?;
+    run.progress.failed = failures.len() as u64;
+    if matches!(ended, Ended::Finished | Ended::OldWriter) {
+        run.progress.finished_at = Some(now());
+    }
+    store.commit(&[], &mut run.progress)?;
+    Ok(RunReport {
+        store: store.name(),
+        ended,
+        failures: failures
+            .iter()
+            .map(|(key, why)| failure(key, why))
+            .collect(),
+        still_arriving: match ended {
+            Ended::OldWriter => run.found,
+            _ => Tally::default(),
+        },
+        progress: run.progress,
+        rewritten: run.report,
+        read: run.read,
+        seconds: clock.elapsed().as_secs_f64(),
+    })
+}
+
+/// A run in progress.
+struct Run {
+    progress: Progress,
+    /// Records rewritten by this run, by kind and version.
+    report: Tally,
+    /// Old records found by the current pass.
+    found: Tally,
+    read: u64,
+    rewritten: u64,
+}
+
+impl Run {
+    /// Runs the current pass to its end; `Some` when the run must stop before.
+    fn pass(
+        &mut self,
+        store: &mut dyn Store,
+        converter: &Converter<'_>,
+        options: &RunOptions,
+        stop: &AtomicBool,
+        observer: &mut dyn Observer,
+    ) -> Result<Option<Ended>, Error> {
+        let bounded = self.progress.pass == 1;
+        // A pass that reads the whole store again counts only what it changes.
+        let first_sight = bounded || !store.rescans();
+        let clock = Instant::now();
+        let read_before = self.read;
+        loop {
+            if stop.load(Ordering::Relaxed) {
+                return Ok(Some(Ended::Interrupted));
+            }
+            if options.limit.is_some_and(|limit| self.rewritten >= limit) {
+                return Ok(Some(Ended::Limit));
+            }
+            let rows = store.read(self.progress.after.as_ref(), options.batch, bounded)?;
+            let Some(last) = rows.last().map(|row| row.key.clone()) else {
+                return Ok(None);
+            };
+            let entries = self.decide(converter, rows, first_sight);
+            self.progress.after = Some(last);
+            store.commit(&entries, &mut self.progress)?;
+            observer.batch(self.read, self.rewritten);
+            slow_down(options, self.read - read_before, clock.elapsed());
+        }
+    }
+
+    /// Converts a batch in parallel and counts what it found (current and failing records
+    /// only when `first_sight`: a later pass of a store read again meets them again).
+    fn decide(
+        &mut self,
+        converter: &Converter<'_>,
+        rows: Vec<Row>,
+        first_sight: bool,
+    ) -> Vec<Entry> {
+        let decided: Vec<_> = rows
+            .into_par_iter()
+            .map(|row| {
+                let decided = converter.decide(&row);
+                (row, decided)
+            })
+            .collect();
+        let mut entries = Vec::with_capacity(decided.len());
+        for (row, decided) in decided {
+            self.read += u64::from(first_sight);
+            match &decided.decision {
+                Decision::Keep if first_sight => self.progress.current += 1,
+                Decision::Fail(_) if first_sight => self.progress.failed += 1,
+                Decision::Keep | Decision::Fail(_) => {}
+                Decision::Rewrite { .. } => {
+                    self.progress.rewritten += 1;
+                    self.rewritten += 1;
+                    if let Some((kind, stored)) = &decided.seen {
+                        self.report.add(kind, stored, 1);
+                        self.found.add(kind, stored, 1);
+                    }
+                }
+            }
+            entries.push(Entry::new(row, decided.decision));
+        }
+        entries
+    }
+
+    fn next_pass(&mut self, rescans: bool) {
+        self.progress.pass += 1;
+        if rescans {
+            self.progress.after = None;
+        }
+        self.found = Tally::default();
+    }
+}
+
+/// Sleeps for the pause, and as long as `--max-rate` asks.
+fn slow_down(options: &RunOptions, read: u64, elapsed: Duration) {
+    let mut wait = options.pause;
+    if let Some(rate) = options.max_rate.filter(|rate| *rate > 0.0) {
+        let due = Duration::from_secs_f64(read as f64 / rate);
+        wait = wait.max(due.saturating_sub(elapsed));
+    }
+    if !wait.is_zero() {
+        thread::sleep(wait);
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub(crate) fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
+}

@@ -1,0 +1,176 @@
+//! Stores: where records live, behind one small trait the engine drives. The engine knows
+//! records, versions, batches and checkpoints; a store knows SQL or files.
+
+mod jsonl;
+mod sqlite;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Key, Row, StoreSpec};
+
+pub use jsonl::JsonLines;
+pub use sqlite::Sqlite;
+
+/// What the engine decided for one record of a batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Decision {
+    /// Stored exactly as its current version writes it: it stays as it is.
+    Keep,
+    /// To be rewritten with this body (and version column, in the external layout).
+    Rewrite {
+        /// The new body.
+        body: Vec<u8>,
+        /// The new version column.
+        version: Option<String>,
+    },
+    /// Cannot be migrated: it stays as it is, and is listed with why.
+    Fail(String),
+}
+
+/// One record of a batch and what to do with it.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Entry {
+    /// The record as read.
+    pub row: Row,
+    /// What the engine decided.
+    pub decision: Decision,
+}
+
+impl Entry {
+    /// A record and the decision for it.
+    ///
+    /// ```
+    /// use upcast_migrate::{Key, Row, store::{Decision, Entry}};
+    /// let entry = Entry::new(Row::new(Key::Int(1), b"{}".to_vec()), Decision::Keep);
+    /// assert_eq!(entry.decision, Decision::Keep);
+    /// ```
+    pub fn new(row: Row, decision: Decision) -> Self {
+        Entry { row, decision }
+    }
+}
+
+/// Where a migration stands, saved with every batch it commits.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Progress {
+    /// When the migration began (seconds since the Unix epoch).
+    pub started_at: u64,
+    /// When its last run finished every pass, if one did.
+    pub finished_at: Option<u64>,
+    /// The pass in progress: 1 migrates what was there when the run began, later passes
+    /// what arrived or changed since.
+    pub pass: u32,
+    /// The last key of the last committed batch of this pass.
+    pub after: Option<Key>,
+    /// Records rewritten.
+    pub rewritten: u64,
+    /// Records found current.
+    pub current: u64,
+    /// Records that could not be migrated (left as they were).
+    pub failed: u64,
+    /// Rewrites not applied because the record changed since it was read.
+    pub conflicts: u64,
+}
+
+/// A record rewritten by the migration, with its original kept for verify and rollback.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Saved {
+    /// The record before the migration.
+    pub original: Row,
+    /// The body the migration wrote.
+    pub rewritten: Vec<u8>,
+}
+
+/// A record as it stands now, with its saved original if the migration rewrote it: what
+/// `verify` checks.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Standing {
+    /// The record's key.
+    pub key: Key,
+    /// The record now; `None` when it is gone.
+    pub current: Option<Row>,
+    /// What the migration saved of it, if it rewrote it.
+    pub saved: Option<Saved>,
+}
+
+/// What a rollback did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Restored {
+    /// Records put back to their exact original bytes.
+    pub restored: u64,
+    /// Records changed since the migration rewrote them, left as they are.
+    pub changed: Vec<Key>,
+}
+
+/// A place records are stored, as the engine drives it.
+///
+/// A store keeps three promises, which its tests prove by killing processes:
+/// - [`commit`](Store::commit) rewrites a record only if it is still byte-identical to
+///   what was read, and commits a batch's rewrites, saved originals, failures and progress
+///   together or not at all;
+/// - [`rollback`](Store::rollback) puts back the exact original bytes of every rewritten
+///   record not changed since, and lists the others without touching them;
+/// - nothing it does loses a record.
+pub trait Store: Send {
+    /// The store's name for reports (passwords hidden).
+    fn name(&self) -> String;
+
+    /// Whether a later pass reads the whole store again (records rewritten in place may
+    /// change anywhere), rather than going on from the end (a file that only grows).
+    fn rescans(&self) -> bool;
+
+    /// The saved progress, if a migration was started.
+    fn progress(&mut self) -> Result<Option<Progress>, Error>;
+
+    /// Starts a migration with `fresh` as its progress, or takes up the one in progress,
+    /// and fixes the records present now as those pass 1 migrates. Returns the progress to
+    /// go on from.
+    fn begin(&mut self, fresh: Progress) -> Result<Progress, Error>;
+
+    /// Up to `limit` records after `after`, in key order; with `bounded`, only records that
+    /// were there when [`begin`](Store::begin) ran.
+    fn read(&mut self, after: Option<&Key>, limit: usize, bounded: bool)
+    -> Result<Vec<Row>, Error>;
+
+    /// Applies `batch` and saves `progress`, atomically. A rewrite applies only where the
+    /// record is still what was read; the keys of those that were not are returned, and
+    /// counted in `progress` as conflicts rather than rewrites before it is saved.
+    fn commit(&mut self, batch: &[Entry], progress: &mut Progress) -> Result<Vec<Key>, Error>;
+
+    /// The records after `after` (up to `limit`), as they stand, with what the migration
+    /// saved of each.
+    fn standing(&mut self, after: Option<&Key>, limit: usize) -> Result<Vec<Standing>, Error>;
+
+    /// The records that could not be migrated, with why.
+    fn failures(&mut self) -> Result<Vec<(Key, String)>, Error>;
+
+    /// Puts back the originals, `batch` at a time.
+    fn rollback(&mut self, batch: usize) -> Result<Restored, Error>;
+
+    /// Ends the migration: drops what it kept (a table's saved originals; a file's copy
+    /// replaces the original, which is kept unless `delete_original`).
+    fn finalize(&mut self, delete_original: bool) -> Result<(), Error>;
+}
+
+impl StoreSpec {
+    /// Opens the store: checks that every file, table and column it names is there, before
+    /// anything runs.
+    ///
+    /// ```
+    /// let spec = upcast_migrate::StoreSpec::parse("sqlite:/no/such.db?table=events")?;
+    /// let error = spec.open().err().unwrap();
+    /// assert!(error.to_string().starts_with("no such file `/no/such.db`"), "{error}");
+    /// # Ok::<(), upcast_migrate::Error>(())
+    /// ```
+    pub fn open(&self) -> Result<Box<dyn Store>, Error> {
+        match self {
+            StoreSpec::Sqlite(spec) => Ok(Box::new(Sqlite::open(spec)?)),
+            StoreSpec::Jsonl(path) => Ok(Box::new(JsonLines::open(path)?)),
+        }
+    }
+}

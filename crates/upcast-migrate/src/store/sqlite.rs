@@ -1,0 +1,628 @@
+//! SQLite: a table of records migrated in place, with the originals, the failures and the
+//! progress in tables beside it, all written in the batch's transaction.
+
+use std::path::Path;
+
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql, TransactionBehavior, params};
+
+use super::{Decision, Entry, Progress, Restored, Saved, Standing, Store};
+use crate::spec::TableSpec;
+use crate::{Error, Key, Row};
+
+/// A table of an SQLite database.
+///
+/// Beside the table `T` the migration keeps `T__upcast_originals` (each rewritten record's
+/// original, byte for byte, and what it was rewritten to), `T__upcast_failures` and
+/// `T__upcast_progress`; `finalize` drops them.
+pub struct Sqlite {
+    conn: Connection,
+    name: String,
+    sql: Names,
+    /// The greatest key when the run began: pass 1 migrates up to it.
+    bound: Option<Key>,
+}
+
+/// The quoted identifiers of the table, its columns and the migration's own tables.
+struct Names {
+    table: String,
+    key: String,
+    body: String,
+    version: Option<String>,
+    originals: String,
+    failures: String,
+    progress: String,
+}
+
+impl Sqlite {
+    /// Opens the table `spec` names, checking that the database file, the table and its
+    /// columns exist: a missing file is an error, never a new empty database.
+    pub fn open(spec: &TableSpec) -> Result<Self, Error> {
+        let path = Path::new(&spec.database);
+        if !path.is_file() {
+            return Err(Error::Missing {
+                path: path.to_owned(),
+                what: "an SQLite database",
+            });
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        let name = format!("sqlite:{}?table={}", spec.database, spec.table);
+        check_names(&conn, &name, spec)?;
+        let table = &spec.table;
+        let sql = Names {
+            table: quoted(table),
+            key: quoted(&spec.key),
+            body: quoted(&spec.body),
+            version: spec.version.as_deref().map(quoted),
+            originals: quoted(&format!("{table}__upcast_originals")),
+            failures: quoted(&format!("{table}__upcast_failures")),
+            progress: quoted(&format!("{table}__upcast_progress")),
+        };
+        Ok(Sqlite {
+            conn,
+            name,
+            sql,
+            bound: None,
+        })
+    }
+
+    fn create_tables(&self) -> Result<(), Error> {
+        let Names {
+            originals,
+            failures,
+            progress,
+            ..
+        } = &self.sql;
+        // Untyped columns keep each value's storage class: a TEXT body is put back as TEXT.
+        self.conn.execute_batch(&format!(
+            "CREATE TABLE IF NOT EXISTS {originals} (key PRIMARY KEY, body, version, rewritten, \
+             rewritten_version);
+             CREATE TABLE IF NOT EXISTS {failures} (key PRIMARY KEY, error TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS {progress} (id INTEGER PRIMARY KEY CHECK (id = 1), \
+             state TEXT NOT NULL, bound);"
+        ))?;
+        Ok(())
+    }
+
+    fn has_progress_table(&self) -> Result<bool, Error> {
+        let name = self.sql.progress.trim_matches('"').replace("\"\"", "\"");
+        let found: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [name],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(found.is_some())
+    }
+
+    /// The columns of the table this store reads: key, body and, if any, version.
+    fn columns(&self, prefix: &str) -> String {
+        let Names {
+            key, body, version, ..
+        } = &self.sql;
+        match version {
+            Some(version) => format!("{prefix}{key}, {prefix}{body}, {prefix}{version}"),
+            None => format!("{prefix}{key}, {prefix}{body}, NULL"),
+        }
+    }
+}
+
+impl Store for Sqlite {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn rescans(&self) -> bool {
+        true
+    }
+
+    fn progress(&mut self) -> Result<Option<Progress>, Error> {
+        if !self.has_progress_table()? {
+            return Ok(None);
+        }
+        let progress = &self.sql.progress;
+        let state: Option<String> = self
+            .conn
+            .query_row(
+                &format!("SELECT state FROM {progress} WHERE id = 1"),
+                [],
+                |row| row.get(0),
+            )
+            .optional()?;
+        state
+            .map(|state| parse_progress(&self.name, &state))
+            .transpose()
+    }
+
+    fn begin(&mut self, fresh: Progress) -> Result<Progress, Error> {
+        self.create_tables()?;
+        if let Some(progress) = self.progress()?.filter(|p| p.finished_at.is_none()) {
+            let table = &self.sql.progress;
+            let bound: Value = self.conn.query_row(
+                &format!("SELECT bound FROM {table} WHERE id = 1"),
+                [],
+                |row| row.get(0),
+            )?;
+            self.bound = key_of(value_ref(&bound))?;
+            return Ok(progress);
+        }
+        let Names {
+            table,
+            key,
+            failures,
+            progress,
+            ..
+        } = &self.sql;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let bound: Value = tx.query_row(&format!("SELECT max({key}) FROM {table}"), [], |row| {
+            row.get(0)
+        })?;
+        tx.execute(&format!("DELETE FROM {failures}"), [])?;
+        tx.execute(
+            &format!("INSERT OR REPLACE INTO {progress} (id, state, bound) VALUES (1, ?1, ?2)"),
+            params![state_json(&fresh), bound],
+        )?;
+        tx.commit()?;
+        self.bound = key_of(value_ref(&bound))?;
+        Ok(fresh)
+    }
+
+    fn read(
+        &mut self,
+        after: Option<&Key>,
+        limit: usize,
+        bounded: bool,
+    ) -> Result<Vec<Row>, Error> {
+        let bound = if bounded {
+            match &self.bound {
+                Some(bound) => Some(bound),
+                None => return Ok(Vec::new()),
+            }
+        } else {
+            None
+        };
+        let Names { table, key, .. } = &self.sql;
+        let columns = self.columns("");
+        let sql = format!(
+            "SELECT {columns} FROM {table} WHERE ({key} > ?1 OR ?1 IS NULL) \
+             AND ({key} <= ?2 OR ?2 IS NULL) ORDER BY {key} LIMIT ?3"
+        );
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let mut rows =
+            statement.query(params![after.map(KeySql), bound.map(KeySql), limit as i64])?;
+        let mut read = Vec::with_capacity(limit);
+        while let Some(row) = rows.next()? {
+            read.push(row_of(row.get_ref(0)?, row.get_ref(1)?, row.get_ref(2)?)?);
+        }
+        Ok(read)
+    }
+
+    fn commit(&mut self, batch: &[Entry], progress: &mut Progress) -> Result<Vec<Key>, Error> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let conflicts = apply(&tx, &self.sql, batch)?;
+        progress.rewritten -= conflicts.len() as u64;
+        progress.conflicts += conflicts.len() as u64;
+        let table = &self.sql.progress;
+        tx.execute(
+            &format!("UPDATE {table} SET state = ?1 WHERE id = 1"),
+            [state_json(progress)],
+        )?;
+        tx.commit()?;
+        Ok(conflicts)
+    }
+
+    fn standing(&mut self, after: Option<&Key>, limit: usize) -> Result<Vec<Standing>, Error> {
+        if !self.has_progress_table()? {
+            self.create_tables()?;
+        }
+        let Names {
+            table,
+            key,
+            originals,
+            ..
+        } = &self.sql;
+        let columns = self.columns("t.");
+        let sql = format!(
+            "WITH keys AS (SELECT {key} AS k FROM {table} WHERE {key} > ?1 OR ?1 IS NULL \
+             UNION SELECT key FROM {originals} WHERE key > ?1 OR ?1 IS NULL ORDER BY k LIMIT ?2) \
+             SELECT keys.k, t.{key} IS NOT NULL, {columns}, o.body, o.version, o.rewritten \
+             FROM keys LEFT JOIN {table} AS t ON t.{key} = keys.k \
+             LEFT JOIN {originals} AS o ON o.key = keys.k ORDER BY keys.k"
+        );
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let mut rows = statement.query(params![after.map(KeySql), limit as i64])?;
+        let mut found = Vec::with_capacity(limit);
+        while let Some(row) = rows.next()? {
+            let key = key_of(row.get_ref(0)?)?.ok_or_else(|| no_key(&self.name))?;
+            let present: bool = row.get(1)?;
+            let current = match present {
+                true => Some(row_of(row.get_ref(2)?, row.get_ref(3)?, row.get_ref(4)?)?),
+                false => None,
+            };
+            let saved = match row.get_ref(7)? {
+                ValueRef::Null => None,
+                rewritten => Some(Saved {
+                    original: row_of(row.get_ref(0)?, row.get_ref(5)?, row.get_ref(6)?)?,
+                    rewritten: bytes_of(rewritten).0,
+                }),
+            };
+            found.push(Standing {
+                key,
+                current,
+                saved,
+            });
+        }
+        Ok(found)
+    }
+
+    fn failures(&mut self) -> Result<Vec<(Key, String)>, Error> {
+        if !self.has_progress_table()? {
+            return Ok(Vec::new());
+        }
+        let failures = &self.sql.failures;
+        let mut statement = self
+            .conn
+            .prepare(&format!("SELECT key, error FROM {failures} ORDER BY key"))?;
+        let mut rows = statement.query([])?;
+        let mut found = Vec::new();
+        while let Some(row) = rows.next()? {
+            let key = key_of(row.get_ref(0)?)?.ok_or_else(|| no_key(&self.name))?;
+            found.push((key, row.get(1)?));
+        }
+        Ok(found)
+    }
+
+    fn rollback(&mut self, batch: usize) -> Result<Restored, Error> {
+        if !self.has_progress_table()? {
+            return Err(Error::state(
+                "roll back",
+                &self.name,
+                "no migration was started here",
+            ));
+        }
+        let mut restored = Restored::default();
+        let mut after: Option<Key> = None;
+        loop {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let (last, done) = restore_batch(&tx, &self.sql, after.as_ref(), batch, &mut restored)?;
+            tx.commit()?;
+            match last {
+                Some(last) if !done => after = Some(last),
+                _ => break,
+            }
+        }
+        let Names {
+            originals,
+            failures,
+            progress,
+            ..
+        } = &self.sql;
+        self.conn
+            .execute_batch(&format!("DROP TABLE {progress}; DROP TABLE {failures};"))?;
+        if restored.changed.is_empty() {
+            self.conn
+                .execute_batch(&format!("DROP TABLE {originals};"))?;
+        }
+        Ok(restored)
+    }
+
+    fn finalize(&mut self, _delete_original: bool) -> Result<(), Error> {
+        match self.progress()? {
+            Some(progress) if progress.finished_at.is_some() => {}
+            Some(_) => {
+                return Err(Error::state(
+                    "finalize",
+                    &self.name,
+                    "the migration has not finished: run it to the end, or roll it back",
+                ));
+            }
+            None => {
+                return Err(Error::state(
+                    "finalize",
+                    &self.name,
+                    "no migration was started here",
+                ));
+            }
+        }
+        let Names {
+            originals,
+            failures,
+            progress,
+            ..
+        } = &self.sql;
+        self.conn.execute_batch(&format!(
+            "BEGIN; DROP TABLE {originals}; DROP TABLE {failures}; DROP TABLE {progress}; COMMIT;"
+        ))?;
+        Ok(())
+    }
+}
+
+/// Applies a batch in `tx`: compare-and-swap rewrites with their originals saved, and the
+/// failures. Returns the keys of records that changed since they were read.
+fn apply(tx: &Connection, sql: &Names, batch: &[Entry]) -> Result<Vec<Key>, Error> {
+    let Names {
+        version,
+        originals,
+        failures,
+        ..
+    } = sql;
+    let mut update = tx.prepare_cached(&swap_sql(sql))?;
+    let mut save = tx.prepare_cached(&format!(
+        "INSERT OR REPLACE INTO {originals} (key, body, version, rewritten, rewritten_version) \
+         VALUES (?1, ?2, ?3, ?4, ?5)"
+    ))?;
+    let mut fail = tx.prepare_cached(&format!(
+        "INSERT OR REPLACE INTO {failures} (key, error) VALUES (?1, ?2)"
+    ))?;
+    let mut conflicts = Vec::new();
+    for Entry { row, decision } in batch {
+        match decision {
+            Decision::Keep => {}
+            Decision::Fail(error) => {
+                fail.execute(params![KeySql(&row.key), error])?;
+            }
+            Decision::Rewrite {
+                body: new_body,
+                version: new_version,
+            } => {
+                let new = Body(new_body, row.text);
+                let old = Body(&row.body, row.text);
+                let changed = swap(
+                    &mut update,
+                    version.is_some(),
+                    (&new, new_version),
+                    &KeySql(&row.key),
+                    (&old, &row.version),
+                )?;
+                if changed == 1 {
+                    save.execute(params![
+                        KeySql(&row.key),
+                        old,
+                        row.version,
+                        new,
+                        new_version
+                    ])?;
+                } else {
+                    conflicts.push(row.key.clone());
+                }
+            }
+        }
+    }
+    Ok(conflicts)
+}
+
+/// Restores up to `limit` originals after `after` in `tx`; the last key seen and whether
+/// it was the last batch.
+fn restore_batch(
+    tx: &Connection,
+    sql: &Names,
+    after: Option<&Key>,
+    limit: usize,
+    restored: &mut Restored,
+) -> Result<(Option<Key>, bool), Error> {
+    let Names {
+        version, originals, ..
+    } = sql;
+    let mut select = tx.prepare_cached(&format!(
+        "SELECT key, body, version, rewritten, rewritten_version FROM {originals} \
+         WHERE key > ?1 OR ?1 IS NULL ORDER BY key LIMIT ?2"
+    ))?;
+    let mut put_back = tx.prepare_cached(&swap_sql(sql))?;
+    let mut forget = tx.prepare_cached(&format!("DELETE FROM {originals} WHERE key = ?1"))?;
+    let mut rows = select.query(params![after.map(KeySql), limit as i64])?;
+    let (mut last, mut count) = (None, 0);
+    while let Some(row) = rows.next()? {
+        count += 1;
+        let saved: [Value; 5] = [
+            row.get(0)?,
+            row.get(1)?,
+            row.get(2)?,
+            row.get(3)?,
+            row.get(4)?,
+        ];
+        let [
+            saved_key,
+            original,
+            original_version,
+            rewritten,
+            rewritten_version,
+        ] = &saved;
+        let key_value = key_of(value_ref(saved_key))?;
+        let changed = swap(
+            &mut put_back,
+            version.is_some(),
+            (original, original_version),
+            saved_key,
+            (rewritten, rewritten_version),
+        )?;
+        match (changed, key_value.clone()) {
+            (1, _) => {
+                forget.execute([saved_key])?;
+                restored.restored += 1;
+            }
+            (_, Some(key)) => restored.changed.push(key),
+            (_, None) => {}
+        }
+        last = key_value;
+    }
+    Ok((last, count < limit))
+}
+
+/// The compare-and-swap of a record: its body (and version column) set only where they
+/// are still what they were.
+fn swap_sql(sql: &Names) -> String {
+    let Names {
+        table,
+        key,
+        body,
+        version,
+        ..
+    } = sql;
+    match version {
+        Some(version) => format!(
+            "UPDATE {table} SET {body} = ?1, {version} = ?2 WHERE {key} = ?3 AND {body} = ?4 \
+             AND {version} IS ?5"
+        ),
+        None => format!("UPDATE {table} SET {body} = ?1 WHERE {key} = ?2 AND {body} = ?3"),
+    }
+}
+
+/// Runs [`swap_sql`]'s statement: `(body, version)` replaces `was` for `key`. How many
+/// records changed: 0 when the record is not `was` any more.
+fn swap(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    versioned: bool,
+    (body, version): (&dyn ToSql, &dyn ToSql),
+    key: &dyn ToSql,
+    (was_body, was_version): (&dyn ToSql, &dyn ToSql),
+) -> Result<usize, Error> {
+    let changed = match versioned {
+        true => statement.execute(params![body, version, key, was_body, was_version])?,
+        false => statement.execute(params![body, key, was_body])?,
+    };
+    Ok(changed)
+}
+
+/// Checks that the table and its columns exist, before anything runs.
+fn check_names(conn: &Connection, store: &str, spec: &TableSpec) -> Result<(), Error> {
+    let tables = names(
+        conn,
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+        [],
+    )?;
+    if !tables.contains(&spec.table) {
+        return Err(Error::NoSuchName {
+            what: "table",
+            name: spec.table.clone(),
+            store: store.to_owned(),
+            known: tables,
+        });
+    }
+    let columns = names(
+        conn,
+        "SELECT name FROM pragma_table_info(?1)",
+        [&spec.table],
+    )?;
+    let wanted = [Some(&spec.key), Some(&spec.body), spec.version.as_ref()];
+    for column in wanted.into_iter().flatten() {
+        if !columns.contains(column) {
+            return Err(Error::NoSuchName {
+                what: "column",
+                name: column.clone(),
+                store: store.to_owned(),
+                known: columns,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn names<P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+) -> Result<Vec<String>, Error> {
+    let mut statement = conn.prepare(sql)?;
+    let names = statement.query_map(params, |row| row.get::<_, String>(0))?;
+    Ok(names.collect::<Result<_, _>>()?)
+}
+
+/// An identifier as SQL reads it, whatever it holds: it reaches SQL only this way, and only
+/// after [`check_names`] found it in the catalogue.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn row_of(key: ValueRef<'_>, body: ValueRef<'_>, version: ValueRef<'_>) -> Result<Row, Error> {
+    let key = key_of(key)?.ok_or_else(|| no_key("the table"))?;
+    let (body, text) = bytes_of(body);
+    let version = match version {
+        ValueRef::Null => None,
+        ValueRef::Integer(version) => Some(version.to_string()),
+        other => Some(String::from_utf8_lossy(&bytes_of(other).0).into_owned()),
+    };
+    Ok(Row {
+        key,
+        body,
+        version,
+        text,
+    })
+}
+
+/// A value's bytes, and whether it was text.
+fn bytes_of(value: ValueRef<'_>) -> (Vec<u8>, bool) {
+    match value {
+        ValueRef::Text(text) => (text.to_vec(), true),
+        ValueRef::Blob(blob) => (blob.to_vec(), false),
+        ValueRef::Integer(number) => (number.to_string().into_bytes(), true),
+        ValueRef::Real(number) => (number.to_string().into_bytes(), true),
+        ValueRef::Null => (Vec::new(), true),
+    }
+}
+
+fn key_of(value: ValueRef<'_>) -> Result<Option<Key>, Error> {
+    match value {
+        ValueRef::Null => Ok(None),
+        ValueRef::Integer(key) => Ok(Some(Key::Int(key))),
+        ValueRef::Text(key) => Ok(Some(Key::Text(String::from_utf8_lossy(key).into_owned()))),
+        _ => Err(Error::state(
+            "migrate",
+            "the table",
+            "its key column holds a value that is neither an integer nor text",
+        )),
+    }
+}
+
+fn value_ref(value: &Value) -> ValueRef<'_> {
+    ValueRef::from(value)
+}
+
+fn no_key(store: &str) -> Error {
+    Error::state("migrate", store, "a record has no key (NULL)")
+}
+
+fn state_json(progress: &Progress) -> String {
+    serde_json::to_string(progress).unwrap_or_default()
+}
+
+fn parse_progress(store: &str, state: &str) -> Result<Progress, Error> {
+    serde_json::from_str(state).map_err(|error| Error::BadState {
+        path: store.into(),
+        reason: error.to_string(),
+    })
+}
+
+/// A key as an SQL parameter.
+struct KeySql<'k>(&'k Key);
+
+impl ToSql for KeySql<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self.0 {
+            Key::Int(key) => ToSqlOutput::Owned(Value::Integer(*key)),
+            Key::Text(key) => ToSqlOutput::Borrowed(ValueRef::Text(key.as_bytes())),
+        })
+    }
+}
+
+/// A body as an SQL parameter, stored as text or as bytes as it was read.
+#[derive(Clone, Copy)]
+struct Body<'b>(&'b [u8], bool);
+
+impl ToSql for Body<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self.1 {
+            true => ValueRef::Text(self.0),
+            false => ValueRef::Blob(self.0),
+        }))
+    }
+}
