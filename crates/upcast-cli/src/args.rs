@@ -74,9 +74,10 @@ pub struct RunArgs {
     /// The store and its layout.
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Records per batch, each committed in one transaction.
-    #[arg(long, default_value_t = 1000)]
-    pub batch: usize,
+    /// Records per batch, each committed in one transaction (default: 1,000 rows of a
+    /// table, 10,000 lines of a file).
+    #[arg(long)]
+    pub batch: Option<usize>,
     /// Stop after rewriting this many records.
     #[arg(long)]
     pub limit: Option<u64>,

@@ -16,13 +16,14 @@ use crate::{Error, Row};
 ///
 /// ```
 /// let options = upcast_migrate::RunOptions::default().batch(500).max_rate(10_000.0);
-/// assert_eq!(options.batch, 500);
+/// assert_eq!(options.batch, Some(500));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct RunOptions {
-    /// Records per batch, each committed in one transaction.
-    pub batch: usize,
+    /// Records per batch, each committed in one transaction; `None`: the store's choice
+    /// (1,000 rows of a table, 10,000 lines of a file).
+    pub batch: Option<usize>,
     /// Stop once this many records are rewritten (to try a migration on part of a store).
     pub limit: Option<u64>,
     /// At most this many records read per second, to share the database with its service.
@@ -37,7 +38,7 @@ pub struct RunOptions {
 impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
-            batch: 1000,
+            batch: None,
             limit: None,
             max_rate: None,
             pause: Duration::ZERO,
@@ -52,7 +53,7 @@ impl RunOptions {
     /// See the example on [`RunOptions`].
     pub fn batch(self, batch: usize) -> Self {
         RunOptions {
-            batch: batch.max(1),
+            batch: Some(batch.max(1)),
             ..self
         }
     }
@@ -219,6 +220,7 @@ impl Run {
         observer: &mut dyn Observer,
     ) -> Result<Option<Ended>, Error> {
         let bounded = self.progress.pass == 1;
+        let batch = options.batch.unwrap_or_else(|| store.batch_hint());
         // A pass that reads the whole store again counts only what it changes.
         let first_sight = bounded || !store.rescans();
         let clock = Instant::now();
@@ -230,7 +232,7 @@ impl Run {
             if options.limit.is_some_and(|limit| self.rewritten >= limit) {
                 return Ok(Some(Ended::Limit));
             }
-            let rows = store.read(self.progress.after.as_ref(), options.batch, bounded)?;
+            let rows = store.read(self.progress.after.as_ref(), batch, bounded)?;
             let Some(last) = rows.last().map(|row| row.key.clone()) else {
                 return Ok(None);
             };

@@ -133,6 +133,8 @@ impl<'a> SetAside<'a> {
     fn stored(&self) -> &Buckets {
         self.stored.get_or_init(|| match &self.source {
             Source::None => Buckets::new(),
+            // Most records never met a downcast: spare them a parse.
+            Source::Member(bytes) if !mentions(bytes, MEMBER) => Buckets::new(),
             Source::Member(bytes) => member_of(bytes).map(buckets).unwrap_or_default(),
             Source::Parsed(value) => buckets(value.clone()),
         })
@@ -146,6 +148,14 @@ impl fmt::Debug for SetAside<'_> {
             .field("added", &self.added.borrow())
             .finish()
     }
+}
+
+/// Whether `bytes` hold the string `"name"` anywhere (a member needs it, unescaped or not:
+/// an escaped name is read by the full parse, which this only spares).
+fn mentions(bytes: &[u8], name: &str) -> bool {
+    let quoted = format!("\"{name}\"");
+    memchr::memmem::find(bytes, quoted.as_bytes()).is_some()
+        || memchr::memchr(b'\\', bytes).is_some()
 }
 
 /// The `_set_aside` member of the JSON object in `bytes` (read before, so valid).

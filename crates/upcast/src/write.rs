@@ -8,6 +8,26 @@ use serde_json::{Map, Value};
 use crate::read::{Key, Member};
 use crate::{Error, Layout, Tag};
 
+/// A record's data, written as JSON: a value to serialize, or JSON text already written.
+pub(crate) trait Data {
+    fn write_to<W: Write>(&self, writer: W) -> Result<(), serde_json::Error>;
+}
+
+impl<T: Serialize + ?Sized> Data for T {
+    fn write_to<W: Write>(&self, writer: W) -> Result<(), serde_json::Error> {
+        serde_json::to_writer(writer, self)
+    }
+}
+
+/// JSON text serde_json wrote, written as it is.
+pub(crate) struct Raw<'a>(pub(crate) &'a [u8]);
+
+impl Data for Raw<'_> {
+    fn write_to<W: Write>(&self, mut writer: W) -> Result<(), serde_json::Error> {
+        writer.write_all(self.0).map_err(serde_json::Error::io)
+    }
+}
+
 /// What a record is written with besides its data.
 pub(crate) struct Head<'a> {
     pub(crate) kind: &'a str,
@@ -31,7 +51,7 @@ impl<'a> Head<'a> {
 }
 
 /// Writes `data` as a record in `layout`.
-pub(crate) fn record<W: Write, D: Serialize + ?Sized>(
+pub(crate) fn record<W: Write, D: Data + ?Sized>(
     layout: &Layout,
     writer: W,
     head: &Head<'_>,
@@ -46,7 +66,7 @@ pub(crate) fn record<W: Write, D: Serialize + ?Sized>(
             reason: "the external layout has no place for values a downcast set aside; \
                      write it in the envelope or the inline layout",
         }),
-        Layout::External { .. } => serde_json::to_writer(writer, data).map_err(ser_error),
+        Layout::External { .. } => data.write_to(writer).map_err(ser_error),
     }
 }
 
@@ -54,7 +74,7 @@ pub(crate) fn record<W: Write, D: Serialize + ?Sized>(
 /// readers learn the version before the data, the other fields (`members`, raw JSON, in
 /// their stored order, then the set-aside values) next, where readers skip them without
 /// leaving the fast path.
-fn envelope<W: Write, D: Serialize + ?Sized>(
+fn envelope<W: Write, D: Data + ?Sized>(
     mut writer: W,
     head: &Head<'_>,
     data: &D,
@@ -74,7 +94,7 @@ fn envelope<W: Write, D: Serialize + ?Sized>(
         writer.write_all(set_aside.as_bytes())?;
     }
     member(&mut writer, b',', Key::DATA)?;
-    serde_json::to_writer(&mut writer, data).map_err(ser_error)?;
+    data.write_to(&mut writer).map_err(ser_error)?;
     writer.write_all(b"}")?;
     Ok(())
 }
@@ -87,7 +107,7 @@ fn member<W: Write>(writer: &mut W, open: u8, key: &str) -> io::Result<()> {
 }
 
 /// Writes the record with `field` as its first member (and the set-aside values next).
-fn inline<W: Write, D: Serialize + ?Sized>(
+fn inline<W: Write, D: Data + ?Sized>(
     writer: W,
     field: &str,
     head: &Head<'_>,
@@ -100,7 +120,7 @@ fn inline<W: Write, D: Serialize + ?Sized>(
         set_aside: head.set_aside,
         state: State::Start,
     };
-    match serde_json::to_writer(&mut tagged, data) {
+    match data.write_to(&mut tagged) {
         Ok(()) => Ok(()),
         Err(_) if matches!(tagged.state, State::NotAnObject) => {
             Err(not_an_object(head.kind, head.tag))

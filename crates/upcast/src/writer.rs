@@ -258,16 +258,18 @@ pub(crate) fn write_at<W: io::Write, T: Versioned + Clone>(
         return layout.to_writer(writer, value);
     }
     let moved = registry.move_to(value, version)?;
-    let data = (moved.entry.serialize)(&*moved.value).ok_or_else(|| Error::Unregistered {
-        kind: T::KIND.to_owned(),
-        version: version.to_string(),
-        type_name: std::any::type_name::<T>(),
-    })?;
+    let data = (moved.entry.to_json)(&*moved.value)
+        .ok_or_else(|| Error::Unregistered {
+            kind: T::KIND.to_owned(),
+            version: version.to_string(),
+            type_name: std::any::type_name::<T>(),
+        })?
+        .map_err(Error::Json)?;
     let head = write::Head {
         set_aside: moved.set_aside.as_deref(),
         ..write::Head::new(T::KIND, moved.entry.tag)
     };
-    write::record(layout, writer, &head, data)
+    write::record(layout, writer, &head, &write::Raw(&data))
 }
 
 fn invalid_pin(pin: &str, reason: &str) -> Error {

@@ -22,9 +22,11 @@ pub(crate) fn run(command: &MigrateCommand, out: &mut dyn Write) -> Result<Outco
             print(out, args.format, &plan, plan.failing.is_empty())
         }),
         MigrateCommand::Run(run) => with_store(&run.store, |store, converter| {
-            let options = RunOptions::default()
-                .batch(run.batch)
-                .pause(Duration::from_millis(run.pause));
+            let options = RunOptions::default().pause(Duration::from_millis(run.pause));
+            let options = match run.batch {
+                Some(batch) => options.batch(batch),
+                None => options,
+            };
             let options = match (run.limit, run.max_rate) {
                 (Some(limit), rate) => with_rate(options.limit(limit), rate),
                 (None, rate) => with_rate(options, rate),

@@ -139,6 +139,11 @@ impl Store for JsonLines {
         false
     }
 
+    /// Each batch is flushed to disk twice (the copy, the state): larger batches.
+    fn batch_hint(&self) -> usize {
+        10_000
+    }
+
     fn progress(&mut self) -> Result<Option<Progress>, Error> {
         Ok(self.state.progress.clone())
     }

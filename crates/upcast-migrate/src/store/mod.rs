@@ -124,6 +124,9 @@ pub trait Store: Send {
     /// change anywhere), rather than going on from the end (a file that only grows).
     fn rescans(&self) -> bool;
 
+    /// Records per batch when the caller does not say: what one commit costs decides.
+    fn batch_hint(&self) -> usize;
+
     /// The saved progress, if a migration was started.
     fn progress(&mut self) -> Result<Option<Progress>, Error>;
 

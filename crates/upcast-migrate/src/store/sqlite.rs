@@ -120,6 +120,10 @@ impl Store for Sqlite {
         true
     }
 
+    fn batch_hint(&self) -> usize {
+        1000
+    }
+
     fn progress(&mut self) -> Result<Option<Progress>, Error> {
         if !self.has_progress_table()? {
             return Ok(None);
@@ -189,10 +193,9 @@ impl Store for Sqlite {
         };
         let Names { table, key, .. } = &self.sql;
         let columns = self.columns("");
-        let sql = format!(
-            "SELECT {columns} FROM {table} WHERE ({key} > ?1 OR ?1 IS NULL) \
-             AND ({key} <= ?2 OR ?2 IS NULL) ORDER BY {key} LIMIT ?3"
-        );
+        // Conditions that use the key's index: an `OR` would make each batch a full scan.
+        let range = key_range(key, after.is_some(), bound.is_some());
+        let sql = format!("SELECT {columns} FROM {table} {range} ORDER BY {key} LIMIT ?3");
         let mut statement = self.conn.prepare_cached(&sql)?;
         let mut rows =
             statement.query(params![after.map(KeySql), bound.map(KeySql), limit as i64])?;
@@ -230,9 +233,14 @@ impl Store for Sqlite {
             ..
         } = &self.sql;
         let columns = self.columns("t.");
+        let (in_table, in_originals) = match after {
+            Some(_) => (format!("WHERE {key} > ?1"), "WHERE key > ?1"),
+            None => (String::from("WHERE ?1 IS NULL"), "WHERE ?1 IS NULL"),
+        };
         let sql = format!(
-            "WITH keys AS (SELECT {key} AS k FROM {table} WHERE {key} > ?1 OR ?1 IS NULL \
-             UNION SELECT key FROM {originals} WHERE key > ?1 OR ?1 IS NULL ORDER BY k LIMIT ?2) \
+            "WITH keys AS (SELECT k FROM (SELECT {key} AS k FROM {table} {in_table} \
+             ORDER BY {key} LIMIT ?2) UNION SELECT k FROM (SELECT key AS k FROM {originals} \
+             {in_originals} ORDER BY key LIMIT ?2) ORDER BY k LIMIT ?2) \
              SELECT keys.k, t.{key} IS NOT NULL, {columns}, o.body, o.version, o.rewritten \
              FROM keys LEFT JOIN {table} AS t ON t.{key} = keys.k \
              LEFT JOIN {originals} AS o ON o.key = keys.k ORDER BY keys.k"
@@ -413,9 +421,13 @@ fn restore_batch(
     let Names {
         version, originals, ..
     } = sql;
+    let range = match after {
+        Some(_) => "WHERE key > ?1",
+        None => "WHERE ?1 IS NULL",
+    };
     let mut select = tx.prepare_cached(&format!(
-        "SELECT key, body, version, rewritten, rewritten_version FROM {originals} \
-         WHERE key > ?1 OR ?1 IS NULL ORDER BY key LIMIT ?2"
+        "SELECT key, body, version, rewritten, rewritten_version FROM {originals} {range} \
+         ORDER BY key LIMIT ?2"
     ))?;
     let mut put_back = tx.prepare_cached(&swap_sql(sql))?;
     let mut forget = tx.prepare_cached(&format!("DELETE FROM {originals} WHERE key = ?1"))?;
@@ -456,6 +468,22 @@ fn restore_batch(
         last = key_value;
     }
     Ok((last, count < limit))
+}
+
+/// The `WHERE` clause of keys after `?1` (if `after`) and up to `?2` (if `bounded`), in
+/// forms SQLite answers from the key's index.
+fn key_range(key: &str, after: bool, bounded: bool) -> String {
+    let conditions = [
+        (after, format!("{key} > ?1")),
+        (!after, String::from("?1 IS NULL")),
+        (bounded, format!("{key} <= ?2")),
+        (!bounded, String::from("?2 IS NULL")),
+    ];
+    let conditions: Vec<String> = conditions
+        .into_iter()
+        .filter_map(|(wanted, condition)| wanted.then_some(condition))
+        .collect();
+    format!("WHERE {}", conditions.join(" AND "))
 }
 
 /// The compare-and-swap of a record: its body (and version column) set only where they

@@ -78,10 +78,13 @@ pub(crate) struct Member<'a> {
 /// The fields of an envelope other than `kind`, `version` and `data`, in their stored
 /// order, values as they are written: what a rewrite of the envelope keeps.
 pub(crate) fn members(bytes: &[u8]) -> Result<Vec<Member<'_>>, serde_json::Error> {
-    serde_json::Deserializer::from_slice(bytes).deserialize_map(EnvelopeMembers)
+    match super::sniff::members(bytes) {
+        Some(members) => Ok(members),
+        None => serde_json::Deserializer::from_slice(bytes).deserialize_map(EnvelopeMembers),
+    }
 }
 
-struct EnvelopeMembers;
+pub(super) struct EnvelopeMembers;
 
 impl<'de> Visitor<'de> for EnvelopeMembers {
     type Value = Vec<Member<'de>>;

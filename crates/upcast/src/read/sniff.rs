@@ -13,6 +13,7 @@ use std::borrow::Cow;
 use serde::de::IgnoredAny;
 
 use super::keys::Key;
+use super::scan::Member;
 use super::tag::StoredTag;
 use super::{skim, tail};
 use crate::Tag;
@@ -168,6 +169,40 @@ pub(crate) fn inline_tag<'a>(bytes: &'a [u8], field: &str) -> Option<Option<Stor
         if cursor.key()? == field {
             return cursor.stored_tag();
         }
+    }
+}
+
+/// The fields of an envelope other than its own, in order, values as written: the fast
+/// form of [`scan::members`](super::scan::members) for plain keys. The data is only skimmed
+/// (it was read already); the other values are checked as they are passed.
+pub(crate) fn members(bytes: &[u8]) -> Option<Vec<Member<'_>>> {
+    let mut cursor = Cursor { bytes, pos: 0 };
+    cursor.punct(b'{')?;
+    let mut members = Vec::new();
+    if cursor.punct(b'}').is_some() {
+        return Some(members);
+    }
+    loop {
+        let key = cursor.key()?;
+        cursor.peek()?;
+        let start = cursor.pos;
+        if key == Key::DATA.as_bytes() {
+            cursor.skim_value()?;
+        } else {
+            cursor.skip_value()?;
+        }
+        let key = std::str::from_utf8(key).ok()?;
+        if !Key::is_reserved(key) {
+            let value = std::str::from_utf8(bytes.get(start..cursor.pos)?).ok()?;
+            members.push(Member {
+                key: Cow::Borrowed(key),
+                value: Cow::Borrowed(value.trim_end()),
+            });
+        }
+        if cursor.punct(b'}').is_some() {
+            return Some(members);
+        }
+        cursor.punct(b',')?;
     }
 }
 
@@ -382,6 +417,24 @@ mod tests {
         ] {
             assert!(!envelope_tail(bad, 33), "{}", String::from_utf8_lossy(bad));
         }
+    }
+
+    #[test]
+    fn members_match_the_serde_reading() {
+        use serde::Deserializer as _;
+        for json in [
+            r#"{"id":7,"kind":"k","version":1,"data":{"a":"}"},"at" : [1, {"b":null}] }"#,
+            r#"{"data":{"x":[1,2]},"kind":"k","version":"1.2","note":"a\"b"}"#,
+            r#"{"kind":"k","version":1,"data":{}}"#,
+            "{}",
+        ] {
+            let serde = serde_json::Deserializer::from_slice(json.as_bytes())
+                .deserialize_map(super::super::scan::EnvelopeMembers)
+                .unwrap();
+            assert_eq!(members(json.as_bytes()).unwrap(), serde, "{json}");
+        }
+        let escaped_key = br#"{"n\u0061me":1,"kind":"k","version":1,"data":{}}"#;
+        assert_eq!(members(escaped_key), None, "left to serde");
     }
 
     #[test]

@@ -302,9 +302,11 @@ fn encode(
     value: &dyn Any,
     entry: super::VersionEntry,
 ) -> Result<Vec<u8>, Error> {
-    let data = (entry.serialize)(value).ok_or_else(|| internal("a value of another type"))?;
-    let mut bytes = Vec::with_capacity(256);
-    write::record(layout, &mut bytes, head, data)?;
+    let data = (entry.to_json)(value)
+        .ok_or_else(|| internal("a value of another type"))?
+        .map_err(Error::Json)?;
+    let mut bytes = Vec::with_capacity(data.len() + 128);
+    write::record(layout, &mut bytes, head, &write::Raw(&data))?;
     Ok(bytes)
 }
 

@@ -4,10 +4,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-#[path = "../../../tests/support/expected.rs"]
-mod expected;
-
-use expected::expect;
+use crate::expected::expect;
 
 /// Runs `upcast-demo ARGS` in this crate's folder with `stdin`: (exit code, stdout).
 fn demo(args: &[&str], stdin: &str) -> (i32, String) {

@@ -1,0 +1,7 @@
+//! The demo binary and the demo's records through the CLI and the migration engine.
+
+#[path = "cli_commands.rs"]
+mod cli;
+#[path = "../../../tests/support/expected.rs"]
+mod expected;
+mod migrate;

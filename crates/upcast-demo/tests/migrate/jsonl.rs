@@ -1,0 +1,165 @@
+//! JSON Lines, copied and transformed by the demo binary.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::thread;
+use std::time::Duration;
+
+use upcast::Layout;
+
+use super::support::{Dice, events, migrate, migrated, spawn};
+
+/// A file of the dataset's envelopes repeated `copies` times, and its store argument.
+fn file(copies: usize) -> (tempfile::TempDir, std::path::PathBuf, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.jsonl");
+    fs::write(&path, events().repeat(copies)).unwrap();
+    let spec = format!("jsonl:{}", path.display());
+    (dir, path, spec)
+}
+
+fn beside(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    name.into()
+}
+
+/// The copy holds, line for line, the correct migration of the original's first lines.
+fn assert_copy_is_a_prefix(original: &str, copy: &str, kill: usize) {
+    let envelope = Layout::envelope();
+    let copied: Vec<&str> = copy.lines().collect();
+    for (number, (before, after)) in original.lines().zip(&copied).enumerate() {
+        assert_eq!(
+            *after,
+            migrated(&envelope, before),
+            "kill {kill}: line {}",
+            number + 1
+        );
+    }
+    assert!(
+        copy.is_empty() || copy.ends_with('\n'),
+        "kill {kill}: no half line"
+    );
+}
+
+#[test]
+fn kill_nine_at_random_points_leaves_a_whole_prefix_and_the_original_untouched() {
+    let (_dir, path, spec) = file(4);
+    let original = fs::read_to_string(&path).unwrap();
+    let copy = beside(&path, ".upcast-new");
+    let mut dice = Dice::new(0x5eed_0010);
+    let mut mid_run = 0;
+    for kill in 0..30 {
+        let mut child = spawn(&["run", spec.as_str(), "--batch", "100"]);
+        thread::sleep(Duration::from_millis(dice.roll(5, 120)));
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            original,
+            "kill {kill}: original untouched"
+        );
+        if let Ok(copied) = fs::read_to_string(&copy) {
+            let state: serde_json::Value =
+                serde_json::from_slice(&fs::read(beside(&path, ".upcast-state")).unwrap()).unwrap();
+            let vouched = state["written"].as_u64().unwrap() as usize;
+            assert!(
+                copied.len() >= vouched,
+                "kill {kill}: the copy holds what the state vouches for"
+            );
+            assert_copy_is_a_prefix(&original, &copied[..vouched], kill);
+            mid_run += usize::from(state["progress"]["finished_at"].is_null() && vouched > 0);
+        }
+    }
+    assert!(
+        mid_run >= 10,
+        "only {mid_run} kills landed in the middle of a run"
+    );
+    let (code, out, _) = migrate(&["run", &spec]);
+    assert_eq!(code, 1, "the junk customers: {out}");
+    let copied = fs::read_to_string(&copy).unwrap();
+    assert_eq!(copied.lines().count(), original.lines().count());
+    assert_copy_is_a_prefix(&original, &copied, 30);
+    let (_, out, _) = migrate(&["verify", &spec, "--format", "json"]);
+    let verified: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(verified["verified"], 3649 * 4, "{out}");
+    assert_eq!(
+        verified["not_current"].as_array().unwrap().len(),
+        8,
+        "the junk, four times: {out}"
+    );
+}
+
+#[test]
+fn lines_appended_during_a_run_are_copied_by_a_later_pass() {
+    let (_dir, path, spec) = file(4);
+    let child = spawn(&[
+        "run",
+        spec.as_str(),
+        "--batch",
+        "100",
+        "--max-rate",
+        "20000",
+    ]);
+    let extra =
+        r#"{"kind":"product","version":"1.0.0","data":{"sku":"NEW","title":"T","price_cents":5}}"#;
+    for _ in 0..20 {
+        thread::sleep(Duration::from_millis(20));
+        let mut file = fs::OpenOptions::new().append(true).open(&path).unwrap();
+        writeln!(file, "{extra}").unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&output.stdout);
+    let (_, again, _) = migrate(&["run", &spec]);
+    let copied = fs::read_to_string(beside(&path, ".upcast-new")).unwrap();
+    assert_eq!(
+        copied
+            .lines()
+            .filter(|line| line.contains("\"NEW\"") && line.contains("\"1.2.0\""))
+            .count(),
+        20,
+        "{out}\n{again}"
+    );
+    assert_eq!(
+        copied.lines().count(),
+        fs::read_to_string(&path).unwrap().lines().count()
+    );
+}
+
+#[test]
+fn finalize_swaps_and_rollback_puts_back_the_original_and_what_came_after() {
+    let (_dir, path, spec) = file(1);
+    let original = fs::read_to_string(&path).unwrap();
+    let (code, _, err) = migrate(&["finalize", &spec]);
+    assert_eq!(code, 2, "nothing to finalize yet: {err}");
+    migrate(&["run", &spec]);
+    let (code, out, _) = migrate(&["finalize", &spec]);
+    assert_eq!(code, 0, "{out}");
+    let kept = beside(&path, ".upcast-original");
+    assert_eq!(
+        fs::read_to_string(&kept).unwrap(),
+        original,
+        "the original is kept"
+    );
+    assert_ne!(
+        fs::read_to_string(&path).unwrap(),
+        original,
+        "the copy is in its place"
+    );
+    let late = "{\"kind\":\"product\",\"version\":\"1.2.0\",\"data\":{\"sku\":\"L\",\"title\":\"T\",\"price_cents\":1,\"tags\":[]}}\n";
+    fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap()
+        .write_all(late.as_bytes())
+        .unwrap();
+    let (code, out, _) = migrate(&["rollback", &spec]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        format!("{original}{late}"),
+        "the original, then what was written since"
+    );
+    assert!(!kept.exists());
+}

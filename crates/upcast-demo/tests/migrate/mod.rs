@@ -1,0 +1,6 @@
+//! Migrations of the demo's dataset through real child processes: killed at random,
+//! racing a live writer, rolled back.
+
+mod jsonl;
+mod sqlite;
+mod support;
