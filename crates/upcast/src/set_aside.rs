@@ -4,7 +4,9 @@
 use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::LazyLock;
 
+use memchr::memmem;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -134,7 +136,7 @@ impl<'a> SetAside<'a> {
         self.stored.get_or_init(|| match &self.source {
             Source::None => Buckets::new(),
             // Most records never met a downcast: spare them a parse.
-            Source::Member(bytes) if !mentions(bytes, MEMBER) => Buckets::new(),
+            Source::Member(bytes) if !mentions(bytes) => Buckets::new(),
             Source::Member(bytes) => member_of(bytes).map(buckets).unwrap_or_default(),
             Source::Parsed(value) => buckets(value.clone()),
         })
@@ -150,12 +152,12 @@ impl fmt::Debug for SetAside<'_> {
     }
 }
 
-/// Whether `bytes` hold the string `"name"` anywhere (a member needs it, unescaped or not:
-/// an escaped name is read by the full parse, which this only spares).
-fn mentions(bytes: &[u8], name: &str) -> bool {
-    let quoted = format!("\"{name}\"");
-    memchr::memmem::find(bytes, quoted.as_bytes()).is_some()
-        || memchr::memchr(b'\\', bytes).is_some()
+/// Whether `bytes` hold the string `"_set_aside"` anywhere (a member needs it, unescaped or
+/// not: an escaped name is read by the full parse, which this only spares).
+fn mentions(bytes: &[u8]) -> bool {
+    static QUOTED: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new(&format!("\"{MEMBER}\"")).into_owned());
+    QUOTED.find(bytes).is_some() || memchr::memchr(b'\\', bytes).is_some()
 }
 
 /// The `_set_aside` member of the JSON object in `bytes` (read before, so valid).

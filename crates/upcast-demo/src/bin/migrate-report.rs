@@ -1,5 +1,5 @@
 //! Prints how fast a store is migrated:
-//! `cargo run --release -p upcast-demo --bin migrate-report [-- COPIES]`.
+//! `cargo run --release -p upcast-demo --bin migrate-report [-- COPIES [sqlite|jsonl]]`.
 //!
 //! - SQLite in place: the demo dataset repeated COPIES times (17: about 200,000 records)
 //!   in a temporary database, envelopes and inline orders, batches of 1,000;
@@ -7,6 +7,7 @@
 //!
 //! `RAYON_NUM_THREADS=1` measures one core.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
@@ -23,10 +24,11 @@ fn main() -> ExitCode {
         .nth(1)
         .and_then(|n| n.parse().ok())
         .unwrap_or(17);
+    let only = std::env::args().nth(2);
     if cfg!(debug_assertions) {
         eprintln!("warning: a debug build; run with --release for meaningful figures");
     }
-    match report(copies) {
+    match report(copies, only.as_deref()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
@@ -35,15 +37,25 @@ fn main() -> ExitCode {
     }
 }
 
-fn report(copies: usize) -> Result<(), Failure> {
+fn report(copies: usize, only: Option<&str>) -> Result<(), Failure> {
     let dir = dataset::data_dir();
     let events = std::fs::read_to_string(dir.join(EVENTS_FILE))?.repeat(copies);
-    let orders = std::fs::read_to_string(dir.join(ORDERS_FILE))?.repeat(copies);
     let threads = rayon::current_num_threads();
     println!("upcast migrate report: {copies} copies of the demo dataset, {threads} threads\n");
     let temporary = tempfile::tempdir()?;
-    let db = temporary.path().join("store.db");
-    let records = stores::load(&db, &events, &orders, 1)?;
+    if only != Some("jsonl") {
+        let orders = std::fs::read_to_string(dir.join(ORDERS_FILE))?.repeat(copies);
+        sqlite_in_place(temporary.path(), &events, &orders)?;
+    }
+    if only != Some("sqlite") {
+        json_lines_copy(temporary.path(), &events)?;
+    }
+    Ok(())
+}
+
+fn sqlite_in_place(dir: &Path, events: &str, orders: &str) -> Result<(), Failure> {
+    let db = dir.join("store.db");
+    let records = stores::load(&db, events, orders, 1)?;
     let (mut rewritten, clock) = (0, Instant::now());
     for (table, layout) in [
         (stores::EVENTS_TABLE, Layout::envelope()),
@@ -61,8 +73,12 @@ fn report(copies: usize) -> Result<(), Failure> {
          {:.0} records/s (target >= 50,000 on one core)",
         records as f64 / seconds
     );
-    let file = temporary.path().join("events.jsonl");
-    std::fs::write(&file, &events)?;
+    Ok(())
+}
+
+fn json_lines_copy(dir: &Path, events: &str) -> Result<(), Failure> {
+    let file = dir.join("events.jsonl");
+    std::fs::write(&file, events)?;
     let clock = Instant::now();
     migrate(&format!("jsonl:{}", file.display()), &Layout::envelope())?;
     let seconds = clock.elapsed().as_secs_f64();

@@ -163,3 +163,61 @@ fn finalize_swaps_and_rollback_puts_back_the_original_and_what_came_after() {
     );
     assert!(!kept.exists());
 }
+
+#[test]
+fn a_last_line_without_a_newline_is_migrated_and_finalized() {
+    let (_dir, path, spec) = file(1);
+    let mut original = fs::read_to_string(&path).unwrap();
+    original.pop();
+    fs::write(&path, &original).unwrap();
+    let last = original.lines().last().unwrap().to_owned();
+    migrate(&["run", &spec]);
+    let copy = fs::read_to_string(beside(&path, ".upcast-new")).unwrap();
+    assert_eq!(copy.lines().count(), original.lines().count());
+    assert_eq!(
+        copy.lines().last().unwrap(),
+        migrated(&Layout::envelope(), &last)
+    );
+    let (code, out, err) = migrate(&["finalize", &spec]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn a_second_run_on_the_same_file_is_refused_while_the_first_works() {
+    let (_dir, path, spec) = file(2);
+    let mut first = spawn(&["run", spec.as_str(), "--batch", "10", "--max-rate", "200"]);
+    // The first run has begun once its copy exists.
+    let copy = beside(&path, ".upcast-new");
+    while !copy.exists() {
+        thread::sleep(Duration::from_millis(10));
+    }
+    let (code, _, err) = migrate(&["run", &spec]);
+    let _ = first.kill();
+    let _ = first.wait();
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("another upcast process is migrating it"),
+        "{err}"
+    );
+    let (code, out, err) = migrate(&["run", &spec]);
+    assert_eq!(code, 1, "the killed run's lock went with it: {out}{err}");
+}
+
+#[test]
+fn the_original_is_not_deleted_when_a_writer_appended_to_it_after_the_swap() {
+    let (_dir, path, spec) = file(1);
+    migrate(&["run", &spec]);
+    // A writer that opened the file before the swap still appends to the original.
+    let mut writer = fs::OpenOptions::new().append(true).open(&path).unwrap();
+    let (code, out, _) = migrate(&["finalize", &spec]);
+    assert_eq!(code, 0, "{out}");
+    writeln!(writer, "{{\"kind\":\"late\"}}").unwrap();
+    let (code, _, err) = migrate(&["finalize", &spec, "--delete-original"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("bytes were written to"), "{err}");
+    let kept = fs::read_to_string(beside(&path, ".upcast-original")).unwrap();
+    assert!(
+        kept.ends_with("{\"kind\":\"late\"}\n"),
+        "kept, with the late line"
+    );
+}

@@ -26,8 +26,8 @@ fn originals(db: &Path) -> BTreeMap<i64, (String, String)> {
     rows.collect::<Result<_, _>>().unwrap()
 }
 
-/// The checkpoint: the pass and the last committed key.
-fn checkpoint(db: &Path) -> Option<(u32, Option<i64>)> {
+/// The checkpoint: the pass, the last committed key, and whether the run finished.
+fn checkpoint(db: &Path) -> Option<(u32, Option<i64>, bool)> {
     let conn = Connection::open(db).unwrap();
     let state: String = conn
         .query_row("SELECT state FROM events__upcast_progress", [], |row| {
@@ -35,12 +35,18 @@ fn checkpoint(db: &Path) -> Option<(u32, Option<i64>)> {
         })
         .ok()?;
     let state: serde_json::Value = serde_json::from_str(&state).unwrap();
-    Some((state["pass"].as_u64()? as u32, state["after"].as_i64()))
+    let finished = !state["finished_at"].is_null();
+    Some((
+        state["pass"].as_u64()? as u32,
+        state["after"].as_i64(),
+        finished,
+    ))
 }
 
 /// Every record is its original or its whole rewrite, every rewrite has its original
-/// saved, and in pass 1 exactly the records up to the checkpoint are rewritten.
-fn assert_consistent(db: &Path, before: &[(i64, String)], kill: usize) {
+/// saved, and in pass 1 of the `first_run` exactly the records up to the checkpoint are
+/// rewritten (a run after a finished one starts again from the first key).
+fn assert_consistent(db: &Path, before: &[(i64, String)], kill: usize, first_run: bool) {
     let envelope = Layout::envelope();
     let now = rows(db, "events");
     let saved = originals(db);
@@ -49,7 +55,9 @@ fn assert_consistent(db: &Path, before: &[(i64, String)], kill: usize) {
         before.len(),
         "kill {kill}: no record lost or added"
     );
-    let pass_one = checkpoint(db).filter(|(pass, _)| *pass == 1);
+    let pass_one = checkpoint(db)
+        .filter(|(pass, _, _)| first_run && *pass == 1)
+        .map(|(_, after, _)| after);
     for ((key, original), (_, body)) in before.iter().zip(&now) {
         let expected = migrated(&envelope, original);
         if body == original {
@@ -57,7 +65,7 @@ fn assert_consistent(db: &Path, before: &[(i64, String)], kill: usize) {
                 !saved.contains_key(key) || expected == *original,
                 "kill {kill}: key {key} saved but not rewritten"
             );
-            if let Some((_, Some(after))) = pass_one {
+            if let Some(Some(after)) = pass_one {
                 assert!(
                     *key > after || expected == *original,
                     "kill {kill}: key {key} <= checkpoint {after} not rewritten"
@@ -73,7 +81,7 @@ fn assert_consistent(db: &Path, before: &[(i64, String)], kill: usize) {
                 Some(&(original.clone(), body.clone())),
                 "kill {kill}: key {key} has no original saved"
             );
-            if let Some((_, after)) = pass_one {
+            if let Some(after) = pass_one {
                 assert!(
                     after.is_some_and(|after| *key <= after),
                     "kill {kill}: key {key} past the checkpoint rewritten"
@@ -88,14 +96,16 @@ fn kill_nine_at_random_points_loses_nothing_and_rewrites_nothing_twice() {
     let (_dir, db, spec) = sqlite(4);
     let before = rows(&db, "events");
     let mut dice = Dice::new(0x5eed_0009);
-    let mut mid_run = 0;
+    let (mut mid_run, mut first_run) = (0, true);
     for kill in 0..30 {
         let mut child = spawn(&["run", spec.as_str(), "--batch", "100"]);
         thread::sleep(Duration::from_millis(dice.roll(5, 120)));
         let _ = child.kill(); // SIGKILL; the run may have finished already
         let _ = child.wait();
-        assert_consistent(&db, &before, kill);
-        mid_run += usize::from(checkpoint(&db).is_some_and(|(_, after)| after.is_some()));
+        assert_consistent(&db, &before, kill, first_run);
+        let found = checkpoint(&db);
+        mid_run += usize::from(found.is_some_and(|(_, after, done)| after.is_some() && !done));
+        first_run &= !found.is_some_and(|(_, _, done)| done);
     }
     assert!(
         mid_run >= 10,
@@ -103,7 +113,7 @@ fn kill_nine_at_random_points_loses_nothing_and_rewrites_nothing_twice() {
     );
     let (code, out, _) = migrate(&["run", &spec]);
     assert_eq!(code, 1, "the junk customers fail: {out}");
-    assert_consistent(&db, &before, 30);
+    assert_consistent(&db, &before, 30, false);
     let envelope = Layout::envelope();
     for ((key, original), (_, body)) in before.iter().zip(rows(&db, "events")) {
         assert_eq!(body, migrated(&envelope, original), "key {key}");
@@ -125,6 +135,16 @@ fn kill_nine_at_random_points_loses_nothing_and_rewrites_nothing_twice() {
 #[test]
 fn failing_records_are_left_as_they_were_and_listed() {
     let (_dir, db, spec) = sqlite(1);
+    let unreadable = [
+        "not json",
+        r#"{"kind":"invoice","version":1,"data":{}}"#,
+        r#"{"kind":"customer","version":5,"data":{"id":"cus_1"}}"#,
+    ];
+    let conn = Connection::open(&db).unwrap();
+    for body in unreadable {
+        conn.execute("INSERT INTO events (body) VALUES (?1)", [body])
+            .unwrap();
+    }
     let before = rows(&db, "events");
     let (code, out, _) = migrate(&["run", &spec, "--format", "json"]);
     assert_eq!(code, 1);
@@ -135,12 +155,15 @@ fn failing_records_are_left_as_they_were_and_listed() {
         .iter()
         .map(|f| f["key"].as_i64().unwrap())
         .collect();
-    assert_eq!(failed.len(), 2, "{out}");
+    assert_eq!(failed.len(), 5, "{out}");
+    let why = |n: usize| report["failures"][n]["why"].as_str().unwrap().to_owned();
+    assert!(why(0).contains("unknown country `Atlantis`"), "{}", why(0));
+    assert!(why(2).contains("line 1 column 2"), "not JSON: {}", why(2));
+    assert!(why(3).contains("`invoice`"), "an unknown kind: {}", why(3));
     assert!(
-        report["failures"][0]["why"]
-            .as_str()
-            .unwrap()
-            .contains("unknown country `Atlantis`")
+        why(4).contains("missing field `name`"),
+        "a current record its type cannot read: {}",
+        why(4)
     );
     let now: BTreeMap<i64, String> = rows(&db, "events").into_iter().collect();
     for key in failed {
@@ -148,7 +171,7 @@ fn failing_records_are_left_as_they_were_and_listed() {
         assert_eq!(&now[&key], original, "key {key} untouched");
     }
     assert_eq!(report["ended"], "finished");
-    assert_eq!(report["progress"]["failed"], 2);
+    assert_eq!(report["progress"]["failed"], 5);
 }
 
 #[test]

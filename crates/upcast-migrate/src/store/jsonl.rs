@@ -5,9 +5,12 @@
 //! records, after each batch is written and flushed to disk, how much of each file is done.
 //! A run taken up after a crash cuts the copy back to that length: a batch is in the copy
 //! entirely or not at all. `finalize` leaves the original as `events.jsonl.upcast-original`.
+//! While a run, a rollback or a finalize works on the file, `events.jsonl.upcast-lock` is
+//! locked: a second process is refused rather than let interleave its batches.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -19,12 +22,15 @@ use crate::{Error, Key, Row};
 pub struct JsonLines {
     paths: Paths,
     state: State,
-    /// The lines of the last read, not yet committed.
+    /// The lines of the last read, not yet committed, in `pending_bytes`.
     pending: Vec<Line>,
+    pending_bytes: Vec<u8>,
     /// Where the last read ended in the original.
     pending_end: u64,
     /// The readers of `standing`, kept between calls.
     verifying: Option<(BufReader<File>, Option<BufReader<File>>, u64)>,
+    /// The lock file, held by a command that changes files (run, rollback, finalize).
+    lock: Option<File>,
 }
 
 struct Paths {
@@ -32,6 +38,7 @@ struct Paths {
     copy: PathBuf,
     state: PathBuf,
     kept: PathBuf,
+    lock: PathBuf,
 }
 
 /// What the state file records.
@@ -44,7 +51,8 @@ struct State {
     lines: u64,
     /// Bytes of the copy written and flushed.
     written: u64,
-    /// A checksum of those bytes (64-bit FNV-1a), to tell a copy changed since.
+    /// A checksum of the copy (64-bit FNV-1a), taken when it replaces the original, to
+    /// tell whether it was changed since (not only appended to).
     checksum: u64,
     /// The original's length when the run began: pass 1 copies up to it.
     bound: u64,
@@ -57,8 +65,8 @@ struct State {
 /// One line of the original as read.
 struct Line {
     number: u64,
-    /// The line with its terminator, as stored.
-    raw: Vec<u8>,
+    /// Where the line, with its terminator, is in the batch's bytes.
+    raw: Range<usize>,
     /// Whether it holds no record (blank), and is copied as is.
     blank: bool,
 }
@@ -67,10 +75,13 @@ impl JsonLines {
     /// The file at `path`, which must exist.
     pub fn open(path: &Path) -> Result<Self, Error> {
         let paths = Paths::of(path);
-        let state = match paths.state.exists() {
+        let mut state = match paths.state.exists() {
             true => read_state(&paths.state)?,
             false => State::default(),
         };
+        // The rename is the moment a finalize takes effect: one that died after it and
+        // before its state was saved is finished here.
+        state.finalized |= state.progress.is_some() && !paths.copy.exists() && paths.kept.exists();
         let original = if state.finalized {
             &paths.kept
         } else {
@@ -86,9 +97,46 @@ impl JsonLines {
             paths,
             state,
             pending: Vec::new(),
+            pending_bytes: Vec::new(),
             pending_end: 0,
             verifying: None,
+            lock: None,
         })
+    }
+
+    /// Takes the store for this process alone: two runs appending to one copy would
+    /// interleave their batches. The operating system lets go if the process dies.
+    fn lock(&mut self, action: &'static str) -> Result<(), Error> {
+        if self.lock.is_some() {
+            return Ok(());
+        }
+        let path = &self.paths.lock;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .map_err(Error::io(path))?;
+        match file.try_lock() {
+            Ok(()) => {
+                self.lock = Some(file);
+                Ok(())
+            }
+            Err(std::fs::TryLockError::WouldBlock) => Err(Error::state(
+                action,
+                &self.name(),
+                "another upcast process is migrating it; wait for it to end",
+            )),
+            Err(std::fs::TryLockError::Error(error)) => Err(Error::io(path)(error)),
+        }
+    }
+
+    /// Lets go of the lock and removes its file: the store is left as it was found.
+    fn unlock(&mut self) -> Result<(), Error> {
+        if self.lock.take().is_some() {
+            remove(&self.paths.lock)?;
+        }
+        Ok(())
     }
 
     fn name(&self) -> String {
@@ -126,6 +174,7 @@ impl Paths {
             copy: beside(".upcast-new"),
             state: beside(".upcast-state"),
             kept: beside(".upcast-original"),
+            lock: beside(".upcast-lock"),
         }
     }
 }
@@ -150,6 +199,7 @@ impl Store for JsonLines {
 
     fn begin(&mut self, fresh: Progress) -> Result<Progress, Error> {
         self.not_finalized("migrate")?;
+        self.lock("migrate")?;
         let resuming = self
             .state
             .progress
@@ -159,7 +209,6 @@ impl Store for JsonLines {
             self.state = State {
                 progress: Some(fresh),
                 bound: file_len(&self.paths.original)?,
-                checksum: FNV_BASIS,
                 ..State::default()
             };
             File::create(&self.paths.copy).map_err(Error::io(&self.paths.copy))?;
@@ -205,20 +254,27 @@ impl Store for JsonLines {
         let mut reader = BufReader::new(file.take(end.saturating_sub(self.state.read)));
         let (mut number, mut offset) = (self.state.lines, self.state.read);
         self.pending.clear();
+        self.pending_bytes.clear();
         let mut rows = Vec::with_capacity(limit);
         while rows.len() < limit {
-            let mut raw = Vec::new();
+            let start = self.pending_bytes.len();
             let read = reader
-                .read_until(b'\n', &mut raw)
+                .read_until(b'\n', &mut self.pending_bytes)
                 .map_err(Error::io(path))?;
+            if read == 0 {
+                break;
+            }
             // A last line with no newline may be half written by a live writer: left for
-            // a later pass.
-            if read == 0 || raw.last() != Some(&b'\n') {
+            // a later pass, unless it is a whole record (a file that does not end in one).
+            let unterminated = self.pending_bytes.last() != Some(&b'\n');
+            if unterminated && !whole_record(&self.pending_bytes[start..]) {
+                self.pending_bytes.truncate(start);
                 break;
             }
             number += 1;
             offset += read as u64;
-            let body = trimmed(&raw);
+            let raw = start..self.pending_bytes.len();
+            let body = trimmed(&self.pending_bytes[raw.clone()]);
             let blank = body.iter().all(u8::is_ascii_whitespace);
             if !blank {
                 rows.push(Row::new(Key::Int(number as i64), body.to_vec()));
@@ -236,7 +292,7 @@ impl Store for JsonLines {
             .append(true)
             .open(path)
             .map_err(Error::io(path))?;
-        let mut out = Vec::with_capacity(self.pending.iter().map(|line| line.raw.len()).sum());
+        let mut out = Vec::with_capacity(self.pending_bytes.len() + self.pending_bytes.len() / 4);
         let mut entries = batch.iter().peekable();
         for line in &self.pending {
             let entry = entries.next_if(|entry| entry.row.key == Key::Int(line.number as i64));
@@ -247,15 +303,14 @@ impl Store for JsonLines {
                 }
                 Some(Decision::Fail(error)) => {
                     self.state.failures.push((line.number, error.clone()));
-                    out.extend_from_slice(&line.raw);
+                    out.extend_from_slice(&self.pending_bytes[line.raw.clone()]);
                 }
-                _ => out.extend_from_slice(&line.raw),
+                _ => out.extend_from_slice(&self.pending_bytes[line.raw.clone()]),
             }
         }
         copy.write_all(&out).map_err(Error::io(path))?;
         copy.sync_data().map_err(Error::io(path))?;
         self.state.written += out.len() as u64;
-        self.state.checksum = fnv(self.state.checksum, &out);
         self.state.read = self.pending_end;
         self.state.lines = self
             .pending
@@ -327,12 +382,14 @@ impl Store for JsonLines {
                 "no migration was started here",
             ));
         };
+        self.lock("roll back")?;
         if self.state.finalized {
             restore_kept(&self.paths, &self.state, &self.name())?;
         } else {
             remove(&self.paths.copy)?;
         }
         remove(&self.paths.state)?;
+        self.unlock()?;
         Ok(Restored {
             restored: progress.rewritten,
             changed: Vec::new(),
@@ -341,23 +398,46 @@ impl Store for JsonLines {
 
     fn finalize(&mut self, delete_original: bool) -> Result<(), Error> {
         let name = self.name();
+        self.lock("finalize")?;
         if !self.state.finalized {
-            swap_in_copy(&self.paths, &self.state, &name)?;
+            check_finished(&self.paths, &self.state, &name)?;
+            // Saved before the swap, so a finalize that dies after it can still be undone.
+            self.state.checksum = file_checksum(&self.paths.copy)?;
+            self.save()?;
+            swap_in_copy(&self.paths, &name)?;
             self.state.finalized = true;
             self.save()?;
         }
         if delete_original {
+            check_kept_whole(&self.paths, &self.state, &name)?;
             remove(&self.paths.kept)?;
             remove(&self.paths.state)?;
         }
-        Ok(())
+        self.unlock()
     }
 }
 
-/// Replaces the original with the copy: the original gets a second name (a hard link),
-/// then the copy is renamed over it, so at every instant the original's path holds one
-/// whole file, the old or the new.
-fn swap_in_copy(paths: &Paths, state: &State, name: &str) -> Result<(), Error> {
+/// Whether the kept original is as the copy left it: a writer that opened the file before
+/// the swap appends to the kept original, and those records are in no other file.
+fn check_kept_whole(paths: &Paths, state: &State, name: &str) -> Result<(), Error> {
+    let length = file_len(&paths.kept)?;
+    if length == state.read {
+        return Ok(());
+    }
+    Err(Error::state(
+        "delete the original of",
+        name,
+        format!(
+            "{} bytes were written to `{}` after the copy replaced it (a writer still had it \
+             open); they are in no other file: move them over, or roll back",
+            length.saturating_sub(state.read),
+            paths.kept.display()
+        ),
+    ))
+}
+
+/// Whether the copy is whole: its run finished, and nothing was appended since.
+fn check_finished(paths: &Paths, state: &State, name: &str) -> Result<(), Error> {
     let finished = state
         .progress
         .as_ref()
@@ -381,7 +461,16 @@ fn swap_in_copy(paths: &Paths, state: &State, name: &str) -> Result<(), Error> {
             ),
         ));
     }
-    if paths.kept.exists() {
+    Ok(())
+}
+
+/// Replaces the original with the copy: the original gets a second name (a hard link),
+/// then the copy is renamed over it, so at every instant the original's path holds one
+/// whole file, the old or the new.
+fn swap_in_copy(paths: &Paths, name: &str) -> Result<(), Error> {
+    // A finalize that died between the two steps left the link: it is taken up.
+    let linked = paths.kept.exists() && same_file(&paths.kept, &paths.original)?;
+    if paths.kept.exists() && !linked {
         return Err(Error::state(
             "finalize",
             name,
@@ -391,7 +480,9 @@ fn swap_in_copy(paths: &Paths, state: &State, name: &str) -> Result<(), Error> {
             ),
         ));
     }
-    fs::hard_link(&paths.original, &paths.kept).map_err(Error::io(&paths.kept))?;
+    if !linked {
+        fs::hard_link(&paths.original, &paths.kept).map_err(Error::io(&paths.kept))?;
+    }
     fs::rename(&paths.copy, &paths.original).map_err(Error::io(&paths.original))?;
     sync_dir(&paths.original)
 }
@@ -442,6 +533,12 @@ fn line_standing(number: u64, before: &[u8], now: &[u8], copied: bool) -> Option
     })
 }
 
+/// Whether `line` holds one whole JSON object: what no writer leaves half written.
+fn whole_record(line: &[u8]) -> bool {
+    line.trim_ascii_start().first() == Some(&b'{')
+        && serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok()
+}
+
 fn trimmed(raw: &[u8]) -> &[u8] {
     let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
     raw.strip_suffix(b"\r").unwrap_or(raw)
@@ -457,6 +554,36 @@ fn fnv(mut hash: u64, bytes: &[u8]) -> u64 {
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
     hash
+}
+
+/// The checksum of the file at `path`, read in pieces.
+fn file_checksum(path: &Path) -> Result<u64, Error> {
+    let mut file = BufReader::with_capacity(1 << 16, File::open(path).map_err(Error::io(path))?);
+    let mut hash = FNV_BASIS;
+    loop {
+        let piece = file.fill_buf().map_err(Error::io(path))?;
+        if piece.is_empty() {
+            return Ok(hash);
+        }
+        hash = fnv(hash, piece);
+        let read = piece.len();
+        file.consume(read);
+    }
+}
+
+/// Whether `a` and `b` name one file (one is a hard link of the other).
+#[cfg(unix)]
+fn same_file(a: &Path, b: &Path) -> Result<bool, Error> {
+    use std::os::unix::fs::MetadataExt;
+    let a = fs::metadata(a).map_err(Error::io(a))?;
+    let b = fs::metadata(b).map_err(Error::io(b))?;
+    Ok((a.dev(), a.ino()) == (b.dev(), b.ino()))
+}
+
+/// Whether `a` and `b` name one file: not told apart here, so never.
+#[cfg(not(unix))]
+fn same_file(_: &Path, _: &Path) -> Result<bool, Error> {
+    Ok(false)
 }
 
 fn file_len(path: &Path) -> Result<u64, Error> {
@@ -499,4 +626,69 @@ fn sync_dir(path: &Path) -> Result<(), Error> {
     File::open(dir)
         .and_then(|dir| dir.sync_all())
         .map_err(Error::io(dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LINES: &str = "{\"a\":1}\n{\"a\":2}\n";
+
+    /// A store of two lines whose copy is finished, every line kept as it is.
+    fn finished(dir: &Path) -> JsonLines {
+        let path = dir.join("a.jsonl");
+        fs::write(&path, LINES).unwrap();
+        let mut store = JsonLines::open(&path).unwrap();
+        let mut progress = store.begin(Progress::default()).unwrap();
+        let rows = store.read(None, 10, true).unwrap();
+        let entries: Vec<Entry> = rows
+            .into_iter()
+            .map(|row| Entry::new(row, Decision::Keep))
+            .collect();
+        progress.finished_at = Some(1);
+        store.commit(&entries, &mut progress).unwrap();
+        store
+    }
+
+    #[test]
+    fn a_finalize_that_died_after_its_link_is_taken_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = finished(dir.path());
+        fs::hard_link(&store.paths.original, &store.paths.kept).unwrap();
+        store.finalize(false).unwrap();
+        assert_eq!(fs::read_to_string(&store.paths.kept).unwrap(), LINES);
+        assert!(!store.paths.copy.exists());
+    }
+
+    #[test]
+    fn a_finalize_that_died_after_its_rename_is_finished_and_can_be_undone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = finished(dir.path());
+        let name = store.name();
+        check_finished(&store.paths, &store.state, &name).unwrap();
+        store.state.checksum = file_checksum(&store.paths.copy).unwrap();
+        store.save().unwrap();
+        swap_in_copy(&store.paths, &name).unwrap();
+        let path = store.paths.original.clone();
+        drop(store);
+        let mut store = JsonLines::open(&path).unwrap();
+        assert!(store.state.finalized, "the rename was the finalize");
+        fs::write(&path, "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n").unwrap();
+        store.rollback(10).unwrap();
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            format!("{LINES}{{\"a\":3}}\n")
+        );
+    }
+
+    #[test]
+    fn a_file_changed_after_the_swap_is_not_rolled_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = finished(dir.path());
+        store.finalize(false).unwrap();
+        fs::write(&store.paths.original, "{\"a\":9}\n").unwrap();
+        let error = store.rollback(10).unwrap_err().to_string();
+        assert!(error.contains("not only appended to"), "{error}");
+        assert_eq!(fs::read_to_string(&store.paths.kept).unwrap(), LINES);
+    }
 }

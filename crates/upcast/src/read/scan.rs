@@ -142,29 +142,15 @@ impl<'de> Visitor<'de> for OneMember<'_> {
 /// The fields of an envelope other than `kind`, `version` and `data`: the metadata steps
 /// see. Read only when a step asks for it.
 pub(crate) fn metadata(bytes: &[u8]) -> Result<Map<String, Value>, serde_json::Error> {
-    serde_json::Deserializer::from_slice(bytes).deserialize_map(EnvelopeMetadata)
-}
-
-struct EnvelopeMetadata;
-
-impl<'de> Visitor<'de> for EnvelopeMetadata {
-    type Value = Map<String, Value>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an upcast envelope")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut metadata = Map::new();
-        while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
-            if Key::is_reserved(&name) {
-                map.next_value::<IgnoredAny>()?;
-            } else {
-                metadata.insert(name.into_owned(), map.next_value()?);
-            }
-        }
-        Ok(metadata)
-    }
+    members(bytes)?
+        .into_iter()
+        .map(|member| {
+            Ok((
+                member.key.into_owned(),
+                serde_json::from_str(&member.value)?,
+            ))
+        })
+        .collect()
 }
 
 struct InlineTag<'f> {

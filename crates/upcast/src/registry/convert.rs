@@ -128,6 +128,10 @@ impl Registry {
     /// let again = Registry::global().convert(&Layout::envelope(), Stored::new(out.bytes.as_deref().unwrap()))?;
     /// assert!(!again.is_rewritten(), "a current record stands as it is");
     ///
+    /// // Every record is read, current or not: one its type cannot read is an error.
+    /// let broken = br#"{"kind":"doc.convert.note","version":"2.0.0","data":{"text":"hi"}}"#;
+    /// assert!(Registry::global().convert(&Layout::envelope(), Stored::new(broken)).is_err());
+    ///
     /// let rows = Layout::external().with_kind("doc.convert.note");
     /// let row = Registry::global().convert(&rows, Stored::at("1", br#"{"text":"hi"}"#))?;
     /// assert_eq!((row.tag.to_string(), row.bytes.unwrap()), ("2.0.0".into(), br#"{"text":"hi","pinned":false}"#.to_vec()));
@@ -251,6 +255,9 @@ impl Reader<'_> {
             steps: table.steps_between(origin, target),
         };
         if origin == target && opened.is_exactly(entry.tag, entry.untagged) {
+            // Read all the same: a record that stands as it is must still be readable.
+            let options = self.env().options;
+            with_origin(table, origin, opened, &stored, options, |_, _, _| Ok(()))?;
             return Ok(converted);
         }
         let members = match opened.source.envelope() {
