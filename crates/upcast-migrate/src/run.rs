@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use crate::convert::{Converter, failure};
 use crate::report::{Ended, RunReport, Tally};
 use crate::store::{Decision, Entry, Progress, Store};
-use crate::{Error, Row};
+use crate::{Error, Key, Row};
 
 /// How a run goes.
 ///
@@ -198,6 +198,9 @@ pub fn run(
     })
 }
 
+/// A rewrite decided: the record's key, kind and stored version.
+type Rewrite = (Key, String, String);
+
 /// A run in progress.
 struct Run {
     progress: Progress,
@@ -224,7 +227,8 @@ impl Run {
         // A pass that reads the whole store again counts only what it changes.
         let first_sight = bounded || !store.rescans();
         let clock = Instant::now();
-        let read_before = self.read;
+        // Rows read by this pass, rescans included: `--max-rate` holds for every pass.
+        let mut scanned = 0u64;
         loop {
             if stop.load(Ordering::Relaxed) {
                 return Ok(Some(Ended::Interrupted));
@@ -236,22 +240,25 @@ impl Run {
             let Some(last) = rows.last().map(|row| row.key.clone()) else {
                 return Ok(None);
             };
-            let entries = self.decide(converter, rows, first_sight);
+            scanned += rows.len() as u64;
+            let (entries, rewrites) = self.decide(converter, rows, first_sight);
             self.progress.after = Some(last);
-            store.commit(&entries, &mut self.progress)?;
+            let conflicts = store.commit(&entries, &mut self.progress)?;
+            self.applied(rewrites, &conflicts);
             observer.batch(self.read, self.rewritten);
-            slow_down(options, self.read - read_before, clock.elapsed());
+            slow_down(options, scanned, clock.elapsed());
         }
     }
 
     /// Converts a batch in parallel and counts what it found (current and failing records
-    /// only when `first_sight`: a later pass of a store read again meets them again).
+    /// only when `first_sight`: a later pass of a store read again meets them again). Also
+    /// the key, kind and stored version of each rewrite, for [`Run::applied`].
     fn decide(
         &mut self,
         converter: &Converter<'_>,
         rows: Vec<Row>,
         first_sight: bool,
-    ) -> Vec<Entry> {
+    ) -> (Vec<Entry>, Vec<Rewrite>) {
         let decided: Vec<_> = rows
             .into_par_iter()
             .map(|row| {
@@ -260,6 +267,7 @@ impl Run {
             })
             .collect();
         let mut entries = Vec::with_capacity(decided.len());
+        let mut rewrites = Vec::new();
         for (row, decided) in decided {
             self.read += u64::from(first_sight);
             match &decided.decision {
@@ -269,15 +277,26 @@ impl Run {
                 Decision::Rewrite { .. } => {
                     self.progress.rewritten += 1;
                     self.rewritten += 1;
-                    if let Some((kind, stored)) = &decided.seen {
-                        self.report.add(kind, stored, 1);
-                        self.found.add(kind, stored, 1);
+                    if let Some((kind, stored)) = decided.seen {
+                        self.found.add(&kind, &stored, 1);
+                        rewrites.push((row.key.clone(), kind, stored));
                     }
                 }
             }
             entries.push(Entry::new(row, decided.decision));
         }
-        entries
+        (entries, rewrites)
+    }
+
+    /// Counts the rewrites a commit applied: not those it refused because the record had
+    /// changed since it was read (a later pass takes them).
+    fn applied(&mut self, rewrites: Vec<Rewrite>, conflicts: &[Key]) {
+        self.rewritten -= conflicts.len() as u64;
+        for (key, kind, stored) in rewrites {
+            if !conflicts.contains(&key) {
+                self.report.add(&kind, &stored, 1);
+            }
+        }
     }
 
     fn next_pass(&mut self, rescans: bool) {

@@ -2,5 +2,6 @@
 //! racing a live writer, rolled back.
 
 mod jsonl;
+mod schemas;
 mod sqlite;
 mod support;

@@ -10,6 +10,11 @@ use super::{Decision, Entry, Progress, Restored, Saved, Standing, Store};
 use crate::spec::TableSpec;
 use crate::{Error, Key, Row};
 
+/// Stands for the originals table in reads of a table no run has touched, which must not
+/// create it.
+const NO_ORIGINALS: &str =
+    "(SELECT NULL AS key, NULL AS body, NULL AS version, NULL AS rewritten WHERE 0)";
+
 /// A table of an SQLite database.
 ///
 /// Beside the table `T` the migration keeps `T__upcast_originals` (each rewritten record's
@@ -87,7 +92,12 @@ impl Sqlite {
     }
 
     fn has_progress_table(&self) -> Result<bool, Error> {
-        let name = self.sql.progress.trim_matches('"').replace("\"\"", "\"");
+        self.has_table(&self.sql.progress)
+    }
+
+    /// Whether the table `quoted` names (one of the migration's own) exists.
+    fn has_table(&self, quoted: &str) -> Result<bool, Error> {
+        let name = quoted.trim_matches('"').replace("\"\"", "\"");
         let found: Option<i64> = self
             .conn
             .query_row(
@@ -223,15 +233,12 @@ impl Store for Sqlite {
     }
 
     fn standing(&mut self, after: Option<&Key>, limit: usize) -> Result<Vec<Standing>, Error> {
-        if !self.has_progress_table()? {
-            self.create_tables()?;
-        }
-        let Names {
-            table,
-            key,
-            originals,
-            ..
-        } = &self.sql;
+        // Reading changes nothing: before any run there are no originals to join.
+        let originals = match self.has_table(&self.sql.originals)? {
+            true => self.sql.originals.clone(),
+            false => NO_ORIGINALS.to_owned(),
+        };
+        let Names { table, key, .. } = &self.sql;
         let columns = self.columns("t.");
         let (in_table, in_originals) = match after {
             Some(_) => (format!("WHERE {key} > ?1"), "WHERE key > ?1"),
@@ -392,6 +399,17 @@ fn apply(tx: &Connection, sql: &Names, batch: &[Entry]) -> Result<Vec<Key>, Erro
                     &KeySql(&row.key),
                     (&old, &row.version),
                 )?;
+                if changed > 1 {
+                    // The batch's transaction is rolled back: nothing of it is applied.
+                    return Err(Error::state(
+                        "migrate",
+                        "the table",
+                        format!(
+                            "key `{}` names {changed} rows: the key must be unique",
+                            row.key
+                        ),
+                    ));
+                }
                 if changed == 1 {
                     save.execute(params![
                         KeySql(&row.key),
@@ -487,7 +505,9 @@ fn key_range(key: &str, after: bool, bounded: bool) -> String {
 }
 
 /// The compare-and-swap of a record: its body (and version column) set only where they
-/// are still what they were.
+/// are still what they were. Bodies compare byte for byte whatever the column's collation
+/// (`NOCASE` would let a change of case through). A version is read as text, so an integer
+/// in a column of no declared type also compares as its text.
 fn swap_sql(sql: &Names) -> String {
     let Names {
         table,
@@ -498,10 +518,13 @@ fn swap_sql(sql: &Names) -> String {
     } = sql;
     match version {
         Some(version) => format!(
-            "UPDATE {table} SET {body} = ?1, {version} = ?2 WHERE {key} = ?3 AND {body} = ?4 \
-             AND {version} IS ?5"
+            "UPDATE {table} SET {body} = ?1, {version} = ?2 WHERE {key} = ?3 \
+             AND {body} = ?4 COLLATE BINARY \
+             AND ({version} IS ?5 OR CAST({version} AS TEXT) IS ?5)"
         ),
-        None => format!("UPDATE {table} SET {body} = ?1 WHERE {key} = ?2 AND {body} = ?3"),
+        None => format!(
+            "UPDATE {table} SET {body} = ?1 WHERE {key} = ?2 AND {body} = ?3 COLLATE BINARY"
+        ),
     }
 }
 
@@ -552,7 +575,47 @@ fn check_names(conn: &Connection, store: &str, spec: &TableSpec) -> Result<(), E
             });
         }
     }
+    if !key_is_unique(conn, &spec.table, &spec.key)? {
+        return Err(Error::state(
+            "migrate",
+            store,
+            format!(
+                "its key column `{}` is not unique, so one compare-and-swap could rewrite two \
+                 rows and save one original; name a PRIMARY KEY or UNIQUE column with `key=`",
+                spec.key
+            ),
+        ));
+    }
     Ok(())
+}
+
+/// Whether `key` alone identifies a row: the table's only primary-key column, or the one
+/// column of a unique index over every row.
+fn key_is_unique(conn: &Connection, table: &str, key: &str) -> Result<bool, Error> {
+    let primary = names(
+        conn,
+        "SELECT name FROM pragma_table_info(?1) WHERE pk > 0",
+        [table],
+    )?;
+    if primary == [key] {
+        return Ok(true);
+    }
+    let indexes = names(
+        conn,
+        "SELECT name FROM pragma_index_list(?1) WHERE \"unique\" = 1 AND partial = 0",
+        [table],
+    )?;
+    for index in indexes {
+        let columns = names(
+            conn,
+            "SELECT coalesce(name, '') FROM pragma_index_info(?1)",
+            [&index],
+        )?;
+        if columns == [key] {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 fn names<P: rusqlite::Params>(
