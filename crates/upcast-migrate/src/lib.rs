@@ -75,7 +75,7 @@ const ROLLBACK_BATCH: usize = 1000;
 /// Puts back the saved original of every rewritten record that has not changed since, byte
 /// for byte; records changed since are listed, never overwritten. Ends the migration.
 ///
-/// See the example of the [crate](crate).
+/// See the example of the [crate].
 pub fn rollback(store: &mut dyn store::Store) -> Result<Restored, Error> {
     store.rollback(ROLLBACK_BATCH)
 }
