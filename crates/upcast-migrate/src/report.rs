@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::time::{Duration, UNIX_EPOCH};
 
 use serde::Serialize;
 
@@ -279,14 +280,16 @@ impl fmt::Display for Status {
                 self.store, self.left
             );
         };
-        let state = match p.finished_at {
-            Some(at) => format!("finished at {at} (seconds since 1970)"),
-            None => format!("in progress, pass {}, after key {:?}", p.pass, p.after),
+        let state = match (p.finished_at, &p.after) {
+            (Some(at), _) => format!("finished at {}", utc(at)),
+            (None, Some(key)) => format!("in progress, pass {}, after key `{key}`", p.pass),
+            (None, None) => format!("in progress, pass {}, from the first key", p.pass),
         };
         writeln!(
             f,
-            "{}: started at {} (seconds since 1970), {state}",
-            self.store, p.started_at
+            "{}: started at {}, {state}",
+            self.store,
+            utc(p.started_at)
         )?;
         writeln!(
             f,
@@ -295,6 +298,11 @@ impl fmt::Display for Status {
         )?;
         listed(f, "Failed, left as they were", &self.failures)
     }
+}
+
+/// Seconds since the Unix epoch as an RFC 3339 time in UTC.
+fn utc(seconds: u64) -> humantime::Rfc3339Timestamp {
+    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(seconds))
 }
 
 fn listed(f: &mut fmt::Formatter<'_>, heading: &str, records: &[Listed]) -> fmt::Result {

@@ -99,8 +99,8 @@ pub trait Observer {
         let _ = (pass, total);
     }
 
-    /// A batch was committed: `read` records read and `rewritten` rewritten so far by this
-    /// run.
+    /// A batch was committed: `read` records read so far by this pass (of a resumed pass,
+    /// since it was resumed), `rewritten` rewritten so far by this run.
     fn batch(&mut self, read: u64, rewritten: u64) {
         let _ = (read, rewritten);
     }
@@ -158,11 +158,12 @@ pub fn run(
     let mut previous: Option<u64> = None;
     let ended = loop {
         let pass = run.progress.pass;
-        observer.pass(pass, None);
+        let total = store.remaining(run.progress.after.as_ref(), pass == 1)?;
+        observer.pass(pass, total);
         if let Some(ended) = run.pass(store, converter, options, stop, observer)? {
             break ended;
         }
-        let found: u64 = run.found.iter().map(|(_, _, count)| count).sum();
+        let found = run.progress.pass_found;
         let last_pass = pass > options.follow_up_passes;
         if pass > 1 && (found == 0 || previous.is_some_and(|before| found >= before) || last_pass) {
             break if found == 0 {
@@ -245,7 +246,7 @@ impl Run {
             self.progress.after = Some(last);
             let conflicts = store.commit(&entries, &mut self.progress)?;
             self.applied(rewrites, &conflicts);
-            observer.batch(self.read, self.rewritten);
+            observer.batch(scanned, self.rewritten);
             slow_down(options, scanned, clock.elapsed());
         }
     }
@@ -279,6 +280,7 @@ impl Run {
                     self.rewritten += 1;
                     if let Some((kind, stored)) = decided.seen {
                         self.found.add(&kind, &stored, 1);
+                        self.progress.pass_found += 1;
                         rewrites.push((row.key.clone(), kind, stored));
                     }
                 }
@@ -301,6 +303,7 @@ impl Run {
 
     fn next_pass(&mut self, rescans: bool) {
         self.progress.pass += 1;
+        self.progress.pass_found = 0;
         if rescans {
             self.progress.after = None;
         }

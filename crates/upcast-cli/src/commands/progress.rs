@@ -47,11 +47,26 @@ impl Observer for Shown {
         match self {
             Shown::Bar(bar) => {
                 bar.set_message(pass.to_string());
+                bar.set_position(0);
                 if let Some(total) = total {
                     bar.set_length(total);
+                    bar.reset_eta();
+                    let style = ProgressStyle::with_template(
+                        "pass {msg}: [{bar:30}] {pos}/{len} records [{elapsed_precise}] \
+                         {per_sec}, about {eta} left",
+                    );
+                    if let Ok(style) = style {
+                        bar.set_style(style.progress_chars("=> "));
+                    }
                 }
             }
-            Shown::Lines { .. } => eprintln!("pass {pass}..."),
+            Shown::Lines { started, .. } => {
+                *started = Instant::now();
+                match total {
+                    Some(total) => eprintln!("pass {pass}: about {total} records to read..."),
+                    None => eprintln!("pass {pass}..."),
+                }
+            }
         }
     }
 

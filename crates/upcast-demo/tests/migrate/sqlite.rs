@@ -229,6 +229,19 @@ fn a_run_resumes_after_a_limit_and_after_an_interrupt() {
         out.contains("Interrupted; resume with the same command."),
         "{out}"
     );
+    let after = report["progress"]["after"].as_i64().unwrap();
+    assert!(
+        err.contains(&format!(
+            "pass 1: about {} records to read",
+            5500 * 4 - after
+        )),
+        "the resumed pass counts the rows after {after}: {err}"
+    );
+    let (_, status, _) = migrate(&["status", &spec]);
+    assert!(
+        status.contains(": started at 20") && status.contains("in progress, pass 1, after key `"),
+        "{status}"
+    );
     let (code, out, _) = migrate(&["run", &spec, "--format", "json"]);
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(

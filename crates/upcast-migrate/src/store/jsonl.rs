@@ -193,6 +193,21 @@ impl Store for JsonLines {
         10_000
     }
 
+    /// Estimated from the bytes left and the mean length of the lines copied so far (or of
+    /// the file's first lines): counting every line would read the whole file once more.
+    fn remaining(&mut self, _after: Option<&Key>, bounded: bool) -> Result<Option<u64>, Error> {
+        let end = match bounded {
+            true => self.state.bound,
+            false => file_len(&self.paths.original)?,
+        };
+        let left = end.saturating_sub(self.state.read);
+        let (bytes, lines) = match self.state.lines {
+            0 => sample_lines(&self.paths.original)?,
+            lines => (self.state.read, lines),
+        };
+        Ok((lines > 0).then(|| left * lines / bytes.max(1)))
+    }
+
     fn progress(&mut self) -> Result<Option<Progress>, Error> {
         Ok(self.state.progress.clone())
     }
@@ -531,6 +546,23 @@ fn line_standing(number: u64, before: &[u8], now: &[u8], copied: bool) -> Option
         }),
         key,
     })
+}
+
+/// The bytes and the number of whole lines among the first 64 KiB of the file at `path`.
+fn sample_lines(path: &Path) -> Result<(u64, u64), Error> {
+    let mut sample = Vec::with_capacity(1 << 16);
+    File::open(path)
+        .and_then(|file| file.take(1 << 16).read_to_end(&mut sample))
+        .map_err(Error::io(path))?;
+    let whole = sample
+        .iter()
+        .rposition(|&byte| byte == b'\n')
+        .map_or(0, |end| end + 1);
+    let lines = sample[..whole]
+        .iter()
+        .filter(|&&byte| byte == b'\n')
+        .count();
+    Ok((whole as u64, lines as u64))
 }
 
 /// Whether `line` holds one whole JSON object: what no writer leaves half written.

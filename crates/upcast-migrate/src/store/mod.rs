@@ -72,6 +72,10 @@ pub struct Progress {
     pub failed: u64,
     /// Rewrites not applied because the record changed since it was read.
     pub conflicts: u64,
+    /// Old records the pass in progress found so far: saved, so that a pass resumed after a
+    /// crash still knows what its first part found before it calls the run finished.
+    #[serde(default)]
+    pub pass_found: u64,
 }
 
 /// A record rewritten by the migration, with its original kept for verify and rollback.
@@ -126,6 +130,10 @@ pub trait Store: Send {
 
     /// Records per batch when the caller does not say: what one commit costs decides.
     fn batch_hint(&self) -> usize;
+
+    /// About how many records a pass reading after `after` (up to the bound in pass 1,
+    /// when `bounded`) will read, for a progress bar's ETA; `None` when unknown.
+    fn remaining(&mut self, after: Option<&Key>, bounded: bool) -> Result<Option<u64>, Error>;
 
     /// The saved progress, if a migration was started.
     fn progress(&mut self) -> Result<Option<Progress>, Error>;

@@ -134,6 +134,21 @@ impl Store for Sqlite {
         1000
     }
 
+    fn remaining(&mut self, after: Option<&Key>, bounded: bool) -> Result<Option<u64>, Error> {
+        let bound = match bounded {
+            true => self.bound.clone(),
+            false => None,
+        };
+        let Names { table, key, .. } = &self.sql;
+        let range = key_range(key, after.is_some(), bound.is_some());
+        let count: i64 = self.conn.query_row(
+            &format!("SELECT count(*) FROM {table} {range}"),
+            params![after.map(KeySql), bound.as_ref().map(KeySql)],
+            |row| row.get(0),
+        )?;
+        Ok(Some(count as u64))
+    }
+
     fn progress(&mut self) -> Result<Option<Progress>, Error> {
         if !self.has_progress_table()? {
             return Ok(None);
@@ -322,12 +337,14 @@ impl Store for Sqlite {
             progress,
             ..
         } = &self.sql;
-        self.conn
-            .execute_batch(&format!("DROP TABLE {progress}; DROP TABLE {failures};"))?;
-        if restored.changed.is_empty() {
-            self.conn
-                .execute_batch(&format!("DROP TABLE {originals};"))?;
-        }
+        // Originals of records changed since stay, for whoever sorts them out.
+        let originals = match restored.changed.is_empty() {
+            true => format!("DROP TABLE {originals};"),
+            false => String::new(),
+        };
+        self.conn.execute_batch(&format!(
+            "BEGIN; DROP TABLE {progress}; DROP TABLE {failures}; {originals} COMMIT;"
+        ))?;
         Ok(restored)
     }
 
