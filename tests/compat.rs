@@ -489,3 +489,64 @@ fn draft_2020_12_array_changes_point_at_the_keyword_the_schema_uses() {
         "{paths:?}"
     );
 }
+
+#[test]
+fn a_dag_of_combinations_doubling_at_every_level() {
+    const DEPTH: usize = 40;
+    for keyword in ["allOf", "anyOf", "oneOf"] {
+        let combined = |leaf: Value| {
+            let mut defs = serde_json::Map::new();
+            for level in 0..DEPTH {
+                let next = json!({"$ref": format!("#/$defs/a{}", level + 1)});
+                defs.insert(
+                    format!("a{level}"),
+                    json!({keyword: [next, next, {"minLength": 1}]}),
+                );
+            }
+            defs.insert(format!("a{DEPTH}"), leaf);
+            json!({"$ref": "#/$defs/a0", "$defs": defs})
+        };
+        let old = combined(json!({"type": "string", "maxLength": 5}));
+        let check = |new: &Value| compat::check(&old, new, Direction::Backward, Policy::Strict);
+        assert!(
+            check(&combined(json!({"type": "string"})))
+                .unwrap()
+                .is_compatible()
+        );
+        assert!(
+            !check(&combined(json!({"type": "integer"})))
+                .unwrap()
+                .is_compatible()
+        );
+    }
+}
+
+#[test]
+fn combinations_that_contain_themselves_are_recursion_not_a_stack_overflow() {
+    let diff = |a: &Value, b: &Value| compat::check(a, b, Direction::Backward, Policy::Strict);
+    let own = json!({"allOf": [{"$ref": "#"}]});
+    assert!(diff(&own, &own).unwrap().changes().is_empty());
+    let mutual = json!({"anyOf": [{"$ref": "#/$defs/a"}, {"type": "null"}],
+        "$defs": {"a": {"oneOf": [{"$ref": "#"}, {"type": "string"}]}}});
+    assert!(diff(&mutual, &mutual).unwrap().changes().is_empty());
+}
+
+/// A pair compared while an ancestor pair was assumed compatible (recursion) must not be
+/// reused once that ancestor turned out incompatible.
+#[test]
+fn findings_resting_on_a_failed_recursion_are_not_reused() {
+    let q = json!({"type": "object", "properties": {"back": {"$ref": "#/$defs/X"}}});
+    let old = json!({"$ref": "#/$defs/X", "$defs": {
+        "X": {"type": "object", "properties": {
+            "p": {"$ref": "#/$defs/X"}, "q": {"$ref": "#/$defs/Q"}}},
+        "Q": q,
+    }});
+    let new = json!({"anyOf": [{"$ref": "#/$defs/X"}, {"$ref": "#/$defs/Y"}], "$defs": {
+        "X": {"type": "object", "required": ["r"], "properties": {
+            "p": {"$ref": "#/$defs/X"}, "q": {"$ref": "#/$defs/Q"}, "r": {"type": "string"}}},
+        "Q": q,
+        "Y": {"type": "object", "properties": {"q": {"$ref": "#/$defs/Q"}}},
+    }});
+    let result = compat::check(&old, &new, Direction::Backward, Policy::Lenient).unwrap();
+    assert!(!result.is_compatible(), "{:?}", result.changes());
+}

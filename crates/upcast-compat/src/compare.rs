@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::change::ChangeType;
 use super::context::Ctx;
-use super::model::{Criterion, Node, Shape, classify};
+use super::model::{Criterion, Node, Part, Shape, classify, classify_parts};
 use super::{array, combined, object, scalar};
 use crate::Error;
 
@@ -35,6 +35,12 @@ pub(crate) fn values<'a>(
     }
 }
 
+/// The parts of `node`'s combination, classified.
+fn parts<'a>(ctx: &Ctx<'_>, node: &Node<'a>, parts: &[Part<'a>]) -> Result<Vec<Node<'a>>, Error> {
+    let at = ctx.here();
+    classify_parts(node.root, parts, at.trim_start_matches('#'))
+}
+
 /// Two classified schemas.
 pub(crate) fn nodes(
     ctx: &mut Ctx<'_>,
@@ -62,57 +68,35 @@ fn unions(ctx: &mut Ctx<'_>, original: &Node<'_>, update: &Node<'_>) -> Result<b
     match (&original.shape, &update.shape) {
         (Shape::Combined { .. }, Shape::Combined { .. }) => Ok(false),
         (_, Shape::Combined { criterion, parts }) => {
-            if let [only] = parts.as_slice() {
-                return first_compatible(
-                    ctx,
-                    std::slice::from_ref(only),
-                    |part| (original, part),
-                    None,
-                );
-            }
-            if matches!(criterion, Criterion::Any | Criterion::One) {
-                return first_compatible(
-                    ctx,
-                    parts,
-                    |part| (original, part),
-                    Some(ChangeType::SumTypeExtended),
-                );
-            }
-            Ok(false)
+            let parts = self::parts(ctx, update, parts)?;
+            let then = match (parts.len(), criterion) {
+                (1, _) => None,
+                (_, Criterion::Any | Criterion::One) => Some(ChangeType::SumTypeExtended),
+                _ => return Ok(false),
+            };
+            first_compatible(ctx, parts.iter().map(|part| (original, part)), then)
         }
         (Shape::Combined { criterion, parts }, _) => {
-            if let [only] = parts.as_slice() {
-                return first_compatible(
-                    ctx,
-                    std::slice::from_ref(only),
-                    |part| (part, update),
-                    None,
-                );
-            }
-            if *criterion == Criterion::All {
-                return first_compatible(
-                    ctx,
-                    parts,
-                    |part| (part, update),
-                    Some(ChangeType::ProductTypeNarrowed),
-                );
-            }
-            Ok(false)
+            let parts = self::parts(ctx, original, parts)?;
+            let then = match (parts.len(), criterion) {
+                (1, _) => None,
+                (_, Criterion::All) => Some(ChangeType::ProductTypeNarrowed),
+                _ => return Ok(false),
+            };
+            first_compatible(ctx, parts.iter().map(|part| (part, update)), then)
         }
         _ => Ok(false),
     }
 }
 
-/// Compares the pairs `pair(part)` in turn; at the first compatible one, keeps its
-/// changes, adds `then`, and reports the comparison settled.
+/// Compares the pairs in turn; at the first compatible one, keeps its changes, adds
+/// `then`, and reports the comparison settled.
 fn first_compatible<'n, 'a: 'n>(
     ctx: &mut Ctx<'_>,
-    parts: &'n [Node<'a>],
-    pair: impl Fn(&'n Node<'a>) -> (&'n Node<'a>, &'n Node<'a>),
+    pairs: impl Iterator<Item = (&'n Node<'a>, &'n Node<'a>)>,
     then: Option<ChangeType>,
 ) -> Result<bool, Error> {
-    for part in parts {
-        let (original, update) = pair(part);
+    for (original, update) in pairs {
         let mut sub = ctx.sub();
         nodes(&mut sub, original, update)?;
         if sub.is_compatible() {
@@ -178,7 +162,8 @@ fn shapes(ctx: &mut Ctx<'_>, original: &Node<'_>, update: &Node<'_>) -> Result<(
                 parts: y,
             },
         ) => {
-            return combined::compare(ctx, (*a, x), (*b, y));
+            let (x, y) = (parts(ctx, original, x)?, parts(ctx, update, y)?);
+            return combined::compare(ctx, (*a, &x), (*b, &y));
         }
         _ => {}
     }

@@ -2,6 +2,10 @@
 //! string, an object, a combination...), the model of the everit library that Confluent's
 //! checker walks. A schema with keywords of several shapes (`{"type": "string", "enum":
 //! [...]}`) is an implicit `allOf` of them, as everit reads it.
+//!
+//! Classifying reads one schema object: the members of `allOf`, `anyOf` and `oneOf` are
+//! classified only when compared, so schemas whose combinations refer to one another (or to
+//! themselves) cost no more than their size.
 
 use serde_json::{Map, Value};
 
@@ -11,6 +15,7 @@ use crate::Error;
 const MAX_REFERENCE_CHAIN: usize = 32;
 
 /// A classified schema.
+#[derive(Clone)]
 pub(crate) struct Node<'a> {
     pub(crate) shape: Shape<'a>,
     /// The object the node was read from: its annotations, and its identity for dedup; `None`
@@ -23,6 +28,7 @@ pub(crate) struct Node<'a> {
 }
 
 /// The shapes, one per everit schema class.
+#[derive(Clone)]
 pub(crate) enum Shape<'a> {
     Empty,
     False,
@@ -40,8 +46,33 @@ pub(crate) enum Shape<'a> {
     Not(&'a Value),
     Combined {
         criterion: Criterion,
-        parts: Vec<Node<'a>>,
+        parts: Vec<Part<'a>>,
     },
+}
+
+/// A part of a combination.
+#[derive(Clone)]
+pub(crate) enum Part<'a> {
+    /// One group of keywords of a schema that has several (an implicit `allOf`).
+    Keywords(Node<'a>),
+    /// A member of `allOf`, `anyOf` or `oneOf`, classified when compared.
+    Member(&'a Value),
+}
+
+/// The parts of a combination in the document `root`, classified; `at` is where the
+/// comparison is, for errors.
+pub(crate) fn classify_parts<'a>(
+    root: &'a Value,
+    parts: &[Part<'a>],
+    at: &str,
+) -> Result<Vec<Node<'a>>, Error> {
+    parts
+        .iter()
+        .map(|part| match part {
+            Part::Keywords(node) => Ok(node.clone()),
+            Part::Member(schema) => classify(root, schema, at),
+        })
+        .collect()
 }
 
 /// The combination keywords.
@@ -164,12 +195,7 @@ pub(crate) fn classify<'a>(
     }
     for criterion in [Criterion::All, Criterion::Any, Criterion::One] {
         if let Some(list) = keywords.get(criterion.keyword()) {
-            let combined = combination(
-                root,
-                criterion,
-                list,
-                &format!("{at}/{}", criterion.keyword()),
-            )?;
+            let combined = combination(criterion, list, &format!("{at}/{}", criterion.keyword()))?;
             parts.push(part(combined, root, identity.0, parts.len()));
         }
     }
@@ -178,7 +204,7 @@ pub(crate) fn classify<'a>(
         1 => parts.remove(0).shape,
         _ => Shape::Combined {
             criterion: Criterion::All,
-            parts,
+            parts: parts.into_iter().map(Part::Keywords).collect(),
         },
     };
     Ok(Node {
@@ -240,7 +266,7 @@ fn typed_parts<'a>(
             vec![part(
                 Shape::Combined {
                     criterion: Criterion::Any,
-                    parts,
+                    parts: parts.into_iter().map(Part::Keywords).collect(),
                 },
                 root,
                 address,
@@ -285,23 +311,14 @@ fn typed<'a>(name: &str, keywords: &'a Map<String, Value>) -> Option<Shape<'a>> 
     })
 }
 
-fn combination<'a>(
-    root: &'a Value,
-    criterion: Criterion,
-    list: &'a Value,
-    at: &str,
-) -> Result<Shape<'a>, Error> {
+fn combination<'a>(criterion: Criterion, list: &'a Value, at: &str) -> Result<Shape<'a>, Error> {
     let schemas = list.as_array().ok_or_else(|| {
         invalid(
             at,
             format!("`{}` must be an array of schemas", criterion.keyword()),
         )
     })?;
-    let parts = schemas
-        .iter()
-        .enumerate()
-        .map(|(index, schema)| classify(root, schema, &format!("{at}/{index}")))
-        .collect::<Result<_, _>>()?;
+    let parts = schemas.iter().map(Part::Member).collect();
     Ok(Shape::Combined { criterion, parts })
 }
 

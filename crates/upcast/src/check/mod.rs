@@ -10,9 +10,9 @@
 //! # Ok::<(), upcast::Error>(())
 //! ```
 
+mod equivalence;
 mod finding;
 mod folder;
-mod normalize;
 mod ranges;
 mod report;
 mod roundtrip;
@@ -32,6 +32,26 @@ pub use rules::{
 
 use crate::compat::Policy;
 use crate::{Error, Registry};
+
+/// How many schema changes a finding names at most; it counts the rest.
+const NAMED_CHANGES: usize = 20;
+
+/// The first [`NAMED_CHANGES`] of `changes`, then how many more there are (`truncated`:
+/// the comparison itself stopped listing, so there are more than it listed).
+fn named_changes(changes: Vec<String>, truncated: bool) -> String {
+    let more = changes.len().saturating_sub(NAMED_CHANGES);
+    let mut named = changes
+        .into_iter()
+        .take(NAMED_CHANGES)
+        .collect::<Vec<_>>()
+        .join(", ");
+    match (more, truncated) {
+        (0, false) => {}
+        (more, false) => named.push_str(&format!(" and {more} more")),
+        (more, true) => named.push_str(&format!(" and more than {more} more")),
+    }
+    named
+}
 
 /// The environment variable that makes [`check`] write missing snapshots.
 pub const BLESS_VAR: &str = "UPCAST_BLESS";
@@ -191,5 +211,21 @@ impl<'r> Check<'r> {
                 Err(_) => None,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn findings_name_twenty_changes_and_count_the_rest() {
+        let changes = |n: usize| (0..n).map(|i| format!("C{i}")).collect::<Vec<_>>();
+        assert_eq!(super::named_changes(changes(2), false), "C0, C1");
+        let many = super::named_changes(changes(25), false);
+        assert!(
+            many.starts_with("C0, C1") && many.ends_with("C19 and 5 more"),
+            "{many}"
+        );
+        let cut = super::named_changes(changes(25), true);
+        assert!(cut.ends_with("C19 and more than 5 more"), "{cut}");
     }
 }

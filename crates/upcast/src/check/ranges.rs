@@ -52,7 +52,7 @@ fn compare(
                 .collect();
             format!(
                 "{newer} cannot read {older} data ({policy} policy): {}",
-                changes.join(", ")
+                super::named_changes(changes, result.truncated())
             )
         }
         Err(error) => format!("cannot compare {older} with {newer}: {error}"),

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::equivalence::equivalent;
 use super::finding::Finding;
 use super::folder::{self, Folder};
-use super::normalize::normalize;
 use super::rules::{SNAPSHOT_CHANGED, SNAPSHOT_MISSING, SNAPSHOT_ORPHANED, SNAPSHOT_UNREADABLE};
 use crate::compat::{self, Direction, Policy};
 use crate::{Registry, Version};
@@ -63,7 +63,7 @@ pub(crate) fn compare(
         let frozen = schemas.entry(kind.to_owned()).or_default();
         match frozen.get(version) {
             Some(snapshot) => {
-                if normalize(snapshot) != normalize(&current) {
+                if !equivalent(snapshot, &current) {
                     findings.push(changed(kind, version, &path, snapshot, &current));
                 }
             }
@@ -98,17 +98,20 @@ fn changed(
     snapshot: &Value,
     current: &Value,
 ) -> Finding {
-    let mut changes: Vec<String> =
+    let (mut changes, truncated) =
         match compat::check(snapshot, current, Direction::Full, Policy::Strict) {
-            Ok(result) => result.changes().iter().map(ToString::to_string).collect(),
-            Err(error) => vec![format!("(cannot compare: {error})")],
+            Ok(result) => (
+                result.changes().iter().map(ToString::to_string).collect(),
+                result.truncated(),
+            ),
+            Err(error) => (vec![format!("(cannot compare: {error})")], false),
         };
     changes.sort();
     changes.dedup();
     let what = if changes.is_empty() {
         "its constraints differ".to_owned()
     } else {
-        changes.join(", ")
+        super::named_changes(changes, truncated)
     };
     let message = format!("the type's schema differs from the frozen one: {what}");
     Finding::new(&SNAPSHOT_CHANGED, kind, Some(&version.to_string()), message).at(path)
