@@ -87,6 +87,10 @@ pub struct RunArgs {
     /// Pause this many milliseconds after every batch.
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub pause: u64,
+    /// Workers in this process, each with its own connection (PostgreSQL only; start the
+    /// same command on other machines to share the work with them too).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub workers: u16,
 }
 
 /// `upcast migrate finalize`

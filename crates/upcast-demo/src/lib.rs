@@ -23,5 +23,6 @@ pub mod invoice;
 pub mod migration;
 pub mod order;
 pub mod perf;
+pub mod pg;
 pub mod product;
 pub mod stores;

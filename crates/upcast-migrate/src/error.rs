@@ -61,6 +61,9 @@ pub enum Error {
     /// SQLite failed.
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL failed.
+    #[error("postgres: {0}")]
+    Postgres(#[from] postgres::Error),
     /// Reading or writing a file failed.
     #[error("i/o error on `{path}`: {source}")]
     #[non_exhaustive]

@@ -59,6 +59,7 @@ mod report;
 mod run;
 mod spec;
 pub mod store;
+mod workers;
 
 pub use convert::{Converter, Decided};
 pub use error::Error;
@@ -66,8 +67,9 @@ pub use inspect::{plan, status, verify};
 pub use key::{Key, Row};
 pub use report::{Ended, Listed, Plan, RunReport, Status, Tally, Verification};
 pub use run::{Observer, Quiet, RunOptions, run};
-pub use spec::{StoreSpec, TableSpec};
+pub use spec::{StoreSpec, TableSpec, redacted};
 pub use store::Restored;
+pub use workers::run_workers;
 
 /// Records per transaction when putting originals back.
 const ROLLBACK_BATCH: usize = 1000;

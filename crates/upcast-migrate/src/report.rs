@@ -34,6 +34,13 @@ impl Tally {
             .or_default() += count;
     }
 
+    /// Adds `other`'s counts to these.
+    pub(crate) fn merge(&mut self, other: &Tally) {
+        for (kind, stored, count) in other.iter() {
+            self.add(kind, stored, count);
+        }
+    }
+
     /// Whether nothing was counted.
     ///
     /// ```

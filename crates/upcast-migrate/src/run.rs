@@ -156,14 +156,16 @@ pub fn run(
         rewritten: 0,
     };
     let mut previous: Option<u64> = None;
+    let batch = options.batch.unwrap_or_else(|| store.batch_hint());
     let ended = loop {
         let pass = run.progress.pass;
+        store.start_pass(pass, batch)?;
         let total = store.remaining(run.progress.after.as_ref(), pass == 1)?;
         observer.pass(pass, total);
-        if let Some(ended) = run.pass(store, converter, options, stop, observer)? {
+        if let Some(ended) = run.pass(store, converter, options, batch, stop, observer)? {
             break ended;
         }
-        let found = run.progress.pass_found;
+        let found = store.pass_found(pass, run.progress.pass_found)?;
         let last_pass = pass > options.follow_up_passes;
         if pass > 1 && (found == 0 || previous.is_some_and(|before| found >= before) || last_pass) {
             break if found == 0 {
@@ -181,6 +183,10 @@ pub fn run(
         run.progress.finished_at = Some(now());
     }
     store.commit(&[], &mut run.progress)?;
+    // What the store saved: the same, or, for a store shared by many workers, all of theirs.
+    if let Some(progress) = store.progress()? {
+        run.progress = progress;
+    }
     Ok(RunReport {
         store: store.name(),
         ended,
@@ -220,11 +226,11 @@ impl Run {
         store: &mut dyn Store,
         converter: &Converter<'_>,
         options: &RunOptions,
+        batch: usize,
         stop: &AtomicBool,
         observer: &mut dyn Observer,
     ) -> Result<Option<Ended>, Error> {
         let bounded = self.progress.pass == 1;
-        let batch = options.batch.unwrap_or_else(|| store.batch_hint());
         // A pass that reads the whole store again counts only what it changes.
         let first_sight = bounded || !store.rescans();
         let clock = Instant::now();

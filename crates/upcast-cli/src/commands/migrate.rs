@@ -13,7 +13,7 @@ use upcast_migrate::{Converter, RunOptions, StoreSpec, TableSpec, store::Store};
 use super::Outcome;
 use super::progress::Shown;
 use crate::CliError;
-use crate::args::{Format, MigrateCommand, StoreArgs};
+use crate::args::{Format, MigrateCommand, RunArgs, StoreArgs};
 
 pub(crate) fn run(command: &MigrateCommand, out: &mut dyn Write) -> Result<Outcome, CliError> {
     match command {
@@ -21,23 +21,7 @@ pub(crate) fn run(command: &MigrateCommand, out: &mut dyn Write) -> Result<Outco
             let plan = upcast_migrate::plan(store, converter)?;
             print(out, args.format, &plan, plan.failing.is_empty())
         }),
-        MigrateCommand::Run(run) => with_store(&run.store, |store, converter| {
-            let options = RunOptions::default().pause(Duration::from_millis(run.pause));
-            let options = match run.batch {
-                Some(batch) => options.batch(batch),
-                None => options,
-            };
-            let options = match (run.limit, run.max_rate) {
-                (Some(limit), rate) => with_rate(options.limit(limit), rate),
-                (None, rate) => with_rate(options, rate),
-            };
-            let stop = stop_on_signals()?;
-            let mut shown = Shown::new();
-            let report = upcast_migrate::run(store, converter, &options, &stop, &mut shown);
-            shown.done();
-            let report = report?;
-            print(out, run.store.format, &report, report.clean())
-        }),
+        MigrateCommand::Run(run) => run_workers(run, out),
         MigrateCommand::Verify(args) => with_store(args, |store, converter| {
             let verified = upcast_migrate::verify(store, converter)?;
             print(out, args.format, &verified, verified.passed())
@@ -57,6 +41,44 @@ pub(crate) fn run(command: &MigrateCommand, out: &mut dyn Write) -> Result<Outco
             let clean = status.left == 0 && status.failures.is_empty();
             print(out, args.format, &status, clean)
         }),
+    }
+}
+
+/// `migrate run`: one worker, or `--workers N` on a store they can share.
+fn run_workers(run: &RunArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
+    let spec = StoreSpec::parse(&run.store.store)?;
+    let layout = layout(&run.store, &spec)?;
+    let registry = Registry::try_global()?;
+    let mut stores = vec![spec.open()?];
+    if run.workers > 1 && !stores.iter().all(|store| store.shares_work()) {
+        return Err(CliError::Usage(format!(
+            "--workers {} needs a store workers can share (PostgreSQL); `{spec}` takes one",
+            run.workers
+        )));
+    }
+    for _ in 1..run.workers {
+        stores.push(spec.open()?);
+    }
+    let converter = Converter::new(registry, &layout);
+    let stop = stop_on_signals()?;
+    let mut shown = Shown::new();
+    let report =
+        upcast_migrate::run_workers(&mut stores, &converter, &options(run), &stop, &mut shown);
+    shown.done();
+    let report = report?;
+    print(out, run.store.format, &report, report.clean())
+}
+
+/// The run's options from its flags.
+fn options(run: &RunArgs) -> RunOptions {
+    let options = RunOptions::default().pause(Duration::from_millis(run.pause));
+    let options = match run.batch {
+        Some(batch) => options.batch(batch),
+        None => options,
+    };
+    match (run.limit, run.max_rate) {
+        (Some(limit), rate) => with_rate(options.limit(limit), rate),
+        (None, rate) => with_rate(options, rate),
     }
 }
 
@@ -84,6 +106,9 @@ fn layout(args: &StoreArgs, spec: &StoreSpec) -> Result<Layout, CliError> {
     let column = matches!(
         spec,
         StoreSpec::Sqlite(TableSpec {
+            version: Some(_),
+            ..
+        }) | StoreSpec::Postgres(TableSpec {
             version: Some(_),
             ..
         })

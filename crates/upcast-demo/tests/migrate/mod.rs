@@ -2,6 +2,7 @@
 //! racing a live writer, rolled back.
 
 mod jsonl;
+mod postgres;
 mod schemas;
 mod sqlite;
 mod support;

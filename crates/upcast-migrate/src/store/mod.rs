@@ -2,6 +2,7 @@
 //! records, versions, batches and checkpoints; a store knows SQL or files.
 
 mod jsonl;
+mod postgres;
 mod sqlite;
 
 use serde::{Deserialize, Serialize};
@@ -9,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Error, Key, Row, StoreSpec};
 
 pub use jsonl::JsonLines;
+pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 
 /// What the engine decided for one record of a batch.
@@ -131,6 +133,26 @@ pub trait Store: Send {
     /// Records per batch when the caller does not say: what one commit costs decides.
     fn batch_hint(&self) -> usize;
 
+    /// Whether several workers (threads, processes, machines) may run on the store at once,
+    /// sharing its records: PostgreSQL, whose chunks they claim.
+    fn shares_work(&self) -> bool {
+        false
+    }
+
+    /// Pass `pass` begins, in batches of `batch`: a store shared by many workers records
+    /// the pass's chunks, once.
+    fn start_pass(&mut self, pass: u32, batch: usize) -> Result<(), Error> {
+        let _ = (pass, batch);
+        Ok(())
+    }
+
+    /// How many old records pass `pass` found, `local` being what this worker found: a
+    /// store shared by many workers counts theirs too.
+    fn pass_found(&mut self, pass: u32, local: u64) -> Result<u64, Error> {
+        let _ = pass;
+        Ok(local)
+    }
+
     /// About how many records a pass reading after `after` (up to the bound in pass 1,
     /// when `bounded`) will read, for a progress bar's ETA; `None` when unknown.
     fn remaining(&mut self, after: Option<&Key>, bounded: bool) -> Result<Option<u64>, Error>;
@@ -182,6 +204,7 @@ impl StoreSpec {
         match self {
             StoreSpec::Sqlite(spec) => Ok(Box::new(Sqlite::open(spec)?)),
             StoreSpec::Jsonl(path) => Ok(Box::new(JsonLines::open(path)?)),
+            StoreSpec::Postgres(spec) => Ok(Box::new(Postgres::open(spec)?)),
         }
     }
 }
