@@ -49,13 +49,25 @@ pub enum MigrateCommand {
     Finalize(FinalizeArgs),
     /// Where a migration stands.
     Status(StoreArgs),
+    /// Every key in both stores, and their records equal once upcast.
+    Compare(CompareArgs),
+}
+
+/// `upcast migrate compare`
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The old store and how its records are laid out (the new store's are the same).
+    #[command(flatten)]
+    pub old: StoreArgs,
+    /// The new store.
+    pub new: String,
 }
 
 /// The store and how its records are laid out.
 #[derive(Debug, Args)]
 pub struct StoreArgs {
-    /// The store: `sqlite:PATH?table=NAME` (options `key=`, `body=`, `version=`) or
-    /// `jsonl:PATH`.
+    /// The store: `sqlite:PATH?table=NAME` (options `key=`, `body=`, `version=`),
+    /// `jsonl:PATH` or `postgres://USER@HOST/DB?table=NAME` (the same options).
     pub store: String,
     /// The records are inline, their version tag in this field (default: envelopes).
     #[arg(long, value_name = "FIELD", requires = "kind")]
@@ -87,6 +99,10 @@ pub struct RunArgs {
     /// Pause this many milliseconds after every batch.
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub pause: u64,
+    /// Copy every record into this PostgreSQL table at its current version, where it has
+    /// none (the backfill of a move to a new store), instead of rewriting in place.
+    #[arg(long, value_name = "NEW_STORE", conflicts_with_all = ["workers", "limit"])]
+    pub into: Option<String>,
     /// Workers in this process, each with its own connection (PostgreSQL only; start the
     /// same command on other machines to share the work with them too).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]

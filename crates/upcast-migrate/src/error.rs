@@ -62,7 +62,7 @@ pub enum Error {
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
     /// PostgreSQL failed.
-    #[error("postgres: {0}")]
+    #[error("postgres: {}", postgres_message(.0))]
     Postgres(#[from] postgres::Error),
     /// Reading or writing a file failed.
     #[error("i/o error on `{path}`: {source}")]
@@ -100,6 +100,14 @@ impl Error {
             store: store.to_owned(),
             reason: reason.into(),
         }
+    }
+}
+
+/// What the server said, not only that it said something (`db error`).
+fn postgres_message(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => db.to_string(),
+        None => error.to_string(),
     }
 }
 

@@ -51,8 +51,11 @@
 
 #![warn(missing_docs)]
 
+mod compare;
 mod convert;
+pub mod dual;
 mod error;
+mod fnv;
 mod inspect;
 mod key;
 mod report;
@@ -61,6 +64,7 @@ mod spec;
 pub mod store;
 mod workers;
 
+pub use compare::{Comparison, compare};
 pub use convert::{Converter, Decided};
 pub use error::Error;
 pub use inspect::{plan, status, verify};

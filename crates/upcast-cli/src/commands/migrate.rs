@@ -13,7 +13,7 @@ use upcast_migrate::{Converter, RunOptions, StoreSpec, TableSpec, store::Store};
 use super::Outcome;
 use super::progress::Shown;
 use crate::CliError;
-use crate::args::{Format, MigrateCommand, RunArgs, StoreArgs};
+use crate::args::{CompareArgs, Format, MigrateCommand, RunArgs, StoreArgs};
 
 pub(crate) fn run(command: &MigrateCommand, out: &mut dyn Write) -> Result<Outcome, CliError> {
     match command {
@@ -21,7 +21,11 @@ pub(crate) fn run(command: &MigrateCommand, out: &mut dyn Write) -> Result<Outco
             let plan = upcast_migrate::plan(store, converter)?;
             print(out, args.format, &plan, plan.failing.is_empty())
         }),
-        MigrateCommand::Run(run) => run_workers(run, out),
+        MigrateCommand::Run(run) => match &run.into {
+            Some(into) => backfill(run, into, out),
+            None => run_workers(run, out),
+        },
+        MigrateCommand::Compare(args) => compare(args, out),
         MigrateCommand::Verify(args) => with_store(args, |store, converter| {
             let verified = upcast_migrate::verify(store, converter)?;
             print(out, args.format, &verified, verified.passed())
@@ -67,6 +71,29 @@ fn run_workers(run: &RunArgs, out: &mut dyn Write) -> Result<Outcome, CliError> 
     shown.done();
     let report = report?;
     print(out, run.store.format, &report, report.clean())
+}
+
+/// `migrate run OLD --into NEW`: the backfill.
+fn backfill(run: &RunArgs, into: &str, out: &mut dyn Write) -> Result<Outcome, CliError> {
+    let mut target = upcast_migrate::dual::Table::connect(into)?;
+    with_store(&run.store, |store, converter| {
+        let stop = stop_on_signals()?;
+        let mut shown = Shown::new();
+        let done = upcast_migrate::dual::backfill(store, &mut target, converter, &stop, &mut shown);
+        shown.done();
+        let done = done?;
+        let clean = done.finished && done.failed == 0;
+        print(out, run.store.format, &done, clean)
+    })
+}
+
+/// `migrate compare OLD NEW`.
+fn compare(args: &CompareArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
+    let mut new = StoreSpec::parse(&args.new)?.open()?;
+    with_store(&args.old, |old, converter| {
+        let found = upcast_migrate::compare(old, &mut *new, converter)?;
+        print(out, args.old.format, &found, found.same())
+    })
 }
 
 /// The run's options from its flags.

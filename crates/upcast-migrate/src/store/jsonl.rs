@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::{Decision, Entry, Progress, Restored, Saved, Standing, Store};
+use crate::fnv::{self, fnv};
 use crate::{Error, Key, Row};
 
 /// A JSON Lines file, copied and transformed.
@@ -511,7 +512,7 @@ fn restore_kept(paths: &Paths, state: &State, name: &str) -> Result<(), Error> {
         .map_err(Error::io(&paths.original))?;
     let unchanged = now
         .get(..state.written as usize)
-        .is_some_and(|written| fnv(FNV_BASIS, written) == state.checksum);
+        .is_some_and(|written| fnv(fnv::BASIS, written) == state.checksum);
     if !unchanged {
         return Err(Error::state(
             "roll back",
@@ -576,22 +577,10 @@ fn trimmed(raw: &[u8]) -> &[u8] {
     raw.strip_suffix(b"\r").unwrap_or(raw)
 }
 
-/// Where a 64-bit FNV-1a checksum starts.
-const FNV_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
-
-/// 64-bit FNV-1a, continued from `hash` ([`FNV_BASIS`] to start).
-fn fnv(mut hash: u64, bytes: &[u8]) -> u64 {
-    for &byte in bytes {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
-}
-
 /// The checksum of the file at `path`, read in pieces.
 fn file_checksum(path: &Path) -> Result<u64, Error> {
     let mut file = BufReader::with_capacity(1 << 16, File::open(path).map_err(Error::io(path))?);
-    let mut hash = FNV_BASIS;
+    let mut hash = fnv::BASIS;
     loop {
         let piece = file.fill_buf().map_err(Error::io(path))?;
         if piece.is_empty() {

@@ -2,7 +2,7 @@
 //! records, versions, batches and checkpoints; a store knows SQL or files.
 
 mod jsonl;
-mod postgres;
+pub(crate) mod postgres;
 mod sqlite;
 
 use serde::{Deserialize, Serialize};

@@ -8,7 +8,7 @@
 //! again. PostgreSQL is the only coordinator.
 
 mod batch;
-mod schema;
+pub(crate) mod schema;
 
 use std::thread;
 use std::time::Duration;

@@ -8,7 +8,7 @@ use crate::{Error, Key};
 
 /// How a body column stores a record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum BodyType {
+pub(crate) enum BodyType {
     /// `jsonb`: parsed and normalized by the server; equal when the JSON is.
     Jsonb,
     /// `json`: kept as written; compared as its text.
@@ -21,7 +21,7 @@ pub(super) enum BodyType {
 
 impl BodyType {
     /// The body as the engine reads it: text (JSON types read through `::text`) or bytes.
-    pub(super) fn select(self, column: &str) -> String {
+    pub(crate) fn select(self, column: &str) -> String {
         match self {
             BodyType::Jsonb | BodyType::Json => format!("{column}::text"),
             BodyType::Text | BodyType::Bytea => column.to_owned(),
@@ -30,7 +30,7 @@ impl BodyType {
 
     /// Whether the stored body `column` is still `value` (of the column's type): byte for
     /// byte, except `jsonb`, which the server keeps only as parsed JSON.
-    pub(super) fn same(self, column: &str, value: &str) -> String {
+    pub(crate) fn same(self, column: &str, value: &str) -> String {
         match self {
             BodyType::Json => format!("{column}::text = {value}::text"),
             BodyType::Jsonb | BodyType::Text | BodyType::Bytea => format!("{column} = {value}"),
@@ -38,7 +38,7 @@ impl BodyType {
     }
 
     /// The element type of an array of bodies sent as a parameter.
-    pub(super) fn array(self) -> &'static str {
+    pub(crate) fn array(self) -> &'static str {
         match self {
             BodyType::Bytea => "bytea[]",
             BodyType::Jsonb | BodyType::Json | BodyType::Text => "text[]",
@@ -47,37 +47,37 @@ impl BodyType {
 }
 
 /// The quoted names and column types of one table and the migration's tables beside it.
-pub(super) struct Names {
-    pub(super) table: String,
-    pub(super) key: String,
-    pub(super) body: String,
-    pub(super) version: Option<String>,
-    pub(super) originals: String,
-    pub(super) failures: String,
-    pub(super) progress: String,
-    pub(super) chunks: String,
+pub(crate) struct Names {
+    pub(crate) table: String,
+    pub(crate) key: String,
+    pub(crate) body: String,
+    pub(crate) version: Option<String>,
+    pub(crate) originals: String,
+    pub(crate) failures: String,
+    pub(crate) progress: String,
+    pub(crate) chunks: String,
     /// The key column's type as `format_type` writes it (`bigint`, `uuid`...).
-    pub(super) key_type: String,
+    pub(crate) key_type: String,
     /// Whether keys are integers (read as [`Key::Int`]).
-    pub(super) integer_keys: bool,
+    pub(crate) integer_keys: bool,
     /// The body column's type as `format_type` writes it.
-    pub(super) body_type: String,
-    pub(super) body_kind: BodyType,
+    pub(crate) body_type: String,
+    pub(crate) body_kind: BodyType,
     /// The version column's type, if any.
-    pub(super) version_type: Option<String>,
+    pub(crate) version_type: Option<String>,
     /// A number naming this table for advisory locks.
-    pub(super) lock: String,
+    pub(crate) lock: String,
 }
 
 impl Names {
     /// The table's key as the engine reads it: text, turned into [`Key`] by [`Names::key_of`].
-    pub(super) fn key_text(&self, prefix: &str) -> String {
+    pub(crate) fn key_text(&self, prefix: &str) -> String {
         format!("{prefix}{}::text", self.key)
     }
 
     /// A key parameter sent as text, in the key column's type (text keys as they are: a
     /// cast to `varchar(n)` would cut).
-    pub(super) fn key_param(&self, param: &str) -> String {
+    pub(crate) fn key_param(&self, param: &str) -> String {
         match text_like(&self.key_type) {
             true => param.to_owned(),
             // Through text: a parameter cast straight to the type would be sent as that type.
@@ -86,7 +86,7 @@ impl Names {
     }
 
     /// A version parameter sent as text, in the version column's type.
-    pub(super) fn version_param(&self, param: &str) -> String {
+    pub(crate) fn version_param(&self, param: &str) -> String {
         match &self.version_type {
             Some(kind) if !text_like(kind) => format!("{param}::text::{kind}"),
             _ => param.to_owned(),
@@ -94,7 +94,7 @@ impl Names {
     }
 
     /// A body parameter (text or bytes) in the body column's type.
-    pub(super) fn body_param(&self, param: &str) -> String {
+    pub(crate) fn body_param(&self, param: &str) -> String {
         match self.body_kind {
             BodyType::Jsonb => format!("{param}::jsonb"),
             BodyType::Json => format!("{param}::json"),
@@ -103,7 +103,7 @@ impl Names {
     }
 
     /// A key read as text.
-    pub(super) fn key_of(&self, text: String) -> Key {
+    pub(crate) fn key_of(&self, text: String) -> Key {
         match self.integer_keys {
             true => text.parse().map_or(Key::Text(text), Key::Int),
             false => Key::Text(text),
@@ -119,7 +119,7 @@ struct Column {
 
 /// Reads the table's columns and checks what the spec names: the table, its columns, a
 /// body of a JSON, text or bytes type, and a key that names one row.
-pub(super) fn inspect(client: &mut Client, store: &str, spec: &TableSpec) -> Result<Names, Error> {
+pub(crate) fn inspect(client: &mut Client, store: &str, spec: &TableSpec) -> Result<Names, Error> {
     let (schema, table) = match spec.table.split_once('.') {
         Some((schema, table)) => (schema.to_owned(), table.to_owned()),
         None => ("public".to_owned(), spec.table.clone()),
@@ -257,7 +257,7 @@ fn body_kind(type_name: &str) -> Option<BodyType> {
 }
 
 /// An identifier, quoted.
-pub(super) fn quoted(name: &str) -> String {
+pub(crate) fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
