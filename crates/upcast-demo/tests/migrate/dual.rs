@@ -251,3 +251,62 @@ fn the_backfill_survives_kills_and_compare_finds_what_differs() {
         "{out}"
     );
 }
+
+/// The playbook's walk-through, run as written (in a schema of its own): every command
+/// succeeds but the backfill and the compare, which report the two junk customers, and
+/// every output the text quotes comes out.
+#[test]
+fn the_playbook_walk_through_runs_as_written() {
+    let Some(mut scratch) = scratch("walk") else {
+        return;
+    };
+    let playbook = include_str!("../../../../docs/playbook.md");
+    let section = &playbook[playbook.find("## 7. Move a kind").unwrap()..];
+    let mut script = String::new();
+    let mut quoted = Vec::new();
+    for block in section.split("```sh\n").skip(1) {
+        let block = &block[..block.find("```").unwrap()];
+        for line in block.lines().map(str::trim) {
+            match line.strip_prefix("# ") {
+                Some(output) => quoted.push(output.trim_end_matches("...").trim_end()),
+                None => script.push_str(&format!("{line}\n")),
+            }
+        }
+    }
+    let script = script
+        .replace(
+            "cargo run -q -p upcast-demo --bin shop --",
+            env!("CARGO_BIN_EXE_shop"),
+        )
+        .replace(
+            "cargo run -q -p upcast-demo --",
+            env!("CARGO_BIN_EXE_upcast-demo"),
+        )
+        .replace(
+            "postgres://postgres@127.0.0.1:5432/test",
+            &upcast_demo::pg::url(),
+        )
+        .replace("SCHEMA shop", &format!("SCHEMA {}_shop", scratch.schema))
+        .replace("=shop.", &format!("={}_shop.", scratch.schema));
+    let output = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    // Whatever happened, nothing is left behind.
+    let drop = format!("DROP SCHEMA IF EXISTS {}_shop CASCADE", scratch.schema);
+    scratch.client.batch_execute(&drop).unwrap();
+    let out = String::from_utf8_lossy(&output.stdout);
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{out}\n{err}");
+    assert!(!err.contains("error:"), "{err}");
+    for expected in quoted {
+        let expected = expected.split("...").collect::<Vec<_>>();
+        assert!(
+            out.lines().any(|line| {
+                line.starts_with(expected[0]) && expected.iter().all(|part| line.contains(part))
+            }),
+            "the playbook quotes `{}`; the run said:\n{out}",
+            expected.join("...")
+        );
+    }
+}
