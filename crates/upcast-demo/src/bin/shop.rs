@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use postgres::{Client, NoTls};
 use upcast::{Layout, Version, Writer};
-use upcast_demo::customer::{Address, Customer, PersonName};
+use upcast_demo::customer::Customer;
 use upcast_demo::dataset::{self, EVENTS_FILE};
 use upcast_migrate::dual::{DualWriter, Mode, SharedReader, Table};
 use upcast_migrate::{Key, StoreSpec};
@@ -114,7 +114,7 @@ fn run(command: Command) -> Result<(), Failure> {
             });
             let mut refused = 0;
             for key in first..first + count {
-                refused += u64::from(dual.write(&Key::Int(key), &customer(key)).is_err());
+                refused += u64::from(dual.write(&Key::Int(key), &Customer::sample(key)).is_err());
             }
             println!("{}", serde_json::to_string(&dual.counts())?);
             match refused {
@@ -171,21 +171,4 @@ fn load(store: &str, empty: bool) -> Result<(), Failure> {
     let loaded = client.execute(&insert, &[&lines])?;
     println!("{table}: {loaded} records");
     Ok(())
-}
-
-/// The customer the service writes under `key`.
-fn customer(key: i64) -> Customer {
-    Customer {
-        id: format!("cus_{key:07}"),
-        name: PersonName {
-            first: "Ada".to_owned(),
-            last: format!("Lovelace-{key}"),
-        },
-        email: format!("ada.{key}@example.org"),
-        address: Address {
-            city: "London".to_owned(),
-            country: "GB".to_owned(),
-        },
-        since: Some("2026-11-25T00:00:00Z".to_owned()),
-    }
 }

@@ -103,6 +103,31 @@ pub struct Customer {
     pub since: Option<String>,
 }
 
+impl Customer {
+    /// A customer made up from `key`, as the shop's service writes them (the walk-through
+    /// and the figures).
+    ///
+    /// ```
+    /// let ada = upcast_demo::customer::Customer::sample(7);
+    /// assert_eq!((ada.id.as_str(), ada.address.country.as_str()), ("cus_0000007", "GB"));
+    /// ```
+    pub fn sample(key: i64) -> Customer {
+        Customer {
+            id: format!("cus_{key:07}"),
+            name: PersonName {
+                first: "Ada".to_owned(),
+                last: format!("Lovelace-{key}"),
+            },
+            email: format!("ada.{key}@example.org"),
+            address: Address {
+                city: "London".to_owned(),
+                country: "GB".to_owned(),
+            },
+            since: Some("2026-11-25T00:00:00Z".to_owned()),
+        }
+    }
+}
+
 /// A person's name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PersonName {
