@@ -9,6 +9,7 @@ mod demo;
 mod downcasts;
 mod errors;
 mod fixtures;
+mod formats;
 mod layouts;
 mod migrate;
 mod preserve_order;

@@ -251,6 +251,31 @@ pub enum Error {
     /// Reading or writing failed.
     #[error("i/o error: {0}")]
     Io(#[from] io::Error),
+    /// A binary record whose header cannot be read.
+    #[error("invalid binary record: {reason}")]
+    #[non_exhaustive]
+    Blob {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Bytes of a format that does not describe its fields, stored at a version no type
+    /// is declared for exactly.
+    #[error(
+        "cannot read `{kind}` {stored} in {format} with the type for {with}: {format} does not \
+         say which fields it holds, so every version needs a type of its own; give this \
+         change a major version with a step, or store the kind in a self-describing format"
+    )]
+    #[non_exhaustive]
+    NotSelfDescribing {
+        /// The kind.
+        kind: String,
+        /// The version the record was written at.
+        stored: Version,
+        /// The version of the type that would have read it.
+        with: Version,
+        /// The format.
+        format: &'static str,
+    },
 
     /// A JSON Schema the compatibility checker cannot read.
     #[cfg(feature = "check")]

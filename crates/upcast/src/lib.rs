@@ -99,6 +99,7 @@ pub use upcast_compat as compat;
 
 mod context;
 mod error;
+pub mod format;
 mod layout;
 mod metadata;
 mod migrate;
@@ -135,7 +136,7 @@ pub use registry::{Converted, Problem, Registry, RegistryBuilder, Stored};
 pub use set_aside::SetAside;
 pub use upcast_error::UpcastError;
 pub use version::{Tag, Version};
-pub use versioned::{Downcast, Upcast, Versioned};
+pub use versioned::{Downcast, Upcast, Versioned, kind_id};
 pub use writer::{WRITE_AT_VAR, Writer};
 
 #[cfg(feature = "derive")]

@@ -1,4 +1,5 @@
-//! The `#[versioned(kind = "...", version = N | "x.y.z", untagged, crate = "...")]` attribute.
+//! The `#[versioned(kind = "...", version = N | "x.y.z", untagged, id = N,
+//! formats = ["postcard"], crate = "...")]` attribute.
 
 use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
@@ -7,13 +8,19 @@ use syn::{DeriveInput, Lit, LitStr};
 use crate::crate_path::CratePath;
 use crate::errors::Errors;
 
-const KEYS: &str = "`kind`, `version`, `untagged`, `crate`";
+const KEYS: &str = "`kind`, `version`, `untagged`, `id`, `formats`, `crate`";
+/// The formats `formats = [...]` may name: upcast's `format::NAMES`.
+const FORMATS: &[&str] = &["json", "cbor", "msgpack", "postcard", "bincode"];
 
 /// The parsed attribute; `None` from [`parse`] when `kind` or `version` is missing.
 pub(crate) struct Attrs {
     pub(crate) kind: LitStr,
     pub(crate) version: Declared,
     pub(crate) untagged: bool,
+    /// The kind's id for binary headers, when declared.
+    pub(crate) id: Option<u32>,
+    /// The binary formats the kind is stored in.
+    pub(crate) formats: Vec<LitStr>,
 }
 
 /// The version as declared: the form decides how the tag is written.
@@ -27,6 +34,8 @@ struct Found {
     kind: Option<LitStr>,
     version: Option<Declared>,
     untagged: Option<Span>,
+    id: Option<u32>,
+    formats: Vec<LitStr>,
     krate: CratePath,
     attribute: Option<Span>,
     /// Keys given, valid or not: an invalid value is reported once, not also as missing.
@@ -78,6 +87,8 @@ pub(crate) fn parse(input: &DeriveInput, errors: &mut Errors) -> (Option<Attrs>,
             kind,
             version,
             untagged: found.untagged.is_some(),
+            id: found.id,
+            formats: found.formats,
         }),
         _ => None,
     };
@@ -90,7 +101,7 @@ fn one_entry(meta: &ParseNestedMeta<'_>, found: &mut Found, errors: &mut Errors)
         return;
     };
     let duplicate = match name.as_str() {
-        "kind" | "version" | "untagged" | "crate" => found.seen.contains(&name),
+        "kind" | "version" | "untagged" | "id" | "formats" | "crate" => found.seen.contains(&name),
         _ => {
             errors.at(
                 &meta.path,
@@ -113,6 +124,8 @@ fn one_entry(meta: &ParseNestedMeta<'_>, found: &mut Found, errors: &mut Errors)
         "kind" => kind(meta).map(|kind| found.kind = Some(kind)),
         "version" => declared(meta).map(|version| found.version = Some(version)),
         "crate" => CratePath::parse(meta).map(|krate| found.krate = krate),
+        "id" => id(meta).map(|id| found.id = Some(id)),
+        "formats" => formats(meta).map(|formats| found.formats = formats),
         _ => untagged(meta).map(|span| found.untagged = Some(span)),
     };
     if let Err(error) = result {
@@ -158,6 +171,46 @@ fn declared(meta: &ParseNestedMeta<'_>) -> syn::Result<Declared> {
             "expected an integer or a string: version = 2 or version = \"2.1.0\"",
         )),
     }
+}
+
+fn id(meta: &ParseNestedMeta<'_>) -> syn::Result<u32> {
+    let lit: Lit = meta.value()?.parse()?;
+    match lit {
+        Lit::Int(int) => int.base10_parse::<u32>().map_err(|_| {
+            syn::Error::new(
+                int.span(),
+                "the id must fit in 32 bits: id = 7 or id = 0x1a2b_3c4d",
+            )
+        }),
+        other => Err(syn::Error::new(
+            other.span(),
+            "expected an integer: id = 7 (the kind's number in binary headers)",
+        )),
+    }
+}
+
+fn formats(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<LitStr>> {
+    let list: syn::ExprArray = meta.value()?.parse()?;
+    list.elems
+        .iter()
+        .map(|element| match element {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(name),
+                ..
+            }) if FORMATS.contains(&name.value().as_str()) => Ok(name.clone()),
+            other => Err(syn::Error::new_spanned(
+                other,
+                format!(
+                    "expected a format name, one of {}: formats = [\"postcard\"]",
+                    FORMATS
+                        .iter()
+                        .map(|name| format!("\"{name}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+        })
+        .collect()
 }
 
 fn untagged(meta: &ParseNestedMeta<'_>) -> syn::Result<Span> {

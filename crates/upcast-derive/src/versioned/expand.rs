@@ -11,6 +11,10 @@ pub(crate) fn versioned(input: &DeriveInput, attrs: &Attrs, p: &TokenStream) -> 
     let ident = &input.ident;
     let kind = &attrs.kind;
     let untagged = attrs.untagged;
+    let id = attrs.id.map(|id| quote!(const KIND_ID: u32 = #id;));
+    let formats = &attrs.formats;
+    let formats = (!formats.is_empty())
+        .then(|| quote!(const FORMATS: &'static [&'static str] = &[#(#formats),*];));
     let tag = match &attrs.version {
         Declared::Number(major) => quote!(#p::Tag::Number(#major)),
         Declared::Text(text) => quote!(#p::Tag::Text(#text)),
@@ -22,6 +26,8 @@ pub(crate) fn versioned(input: &DeriveInput, attrs: &Attrs, p: &TokenStream) -> 
                 const KIND: &'static str = #kind;
                 const VERSION: #p::Tag = #tag;
                 const UNTAGGED: bool = #untagged;
+                #id
+                #formats
             }
 
             #p::inventory::submit! {

@@ -13,6 +13,7 @@
 mod equivalence;
 mod finding;
 mod folder;
+mod formats;
 mod ranges;
 mod report;
 mod roundtrip;
@@ -25,9 +26,10 @@ use std::path::{Path, PathBuf};
 pub use finding::Finding;
 pub use report::Report;
 pub use rules::{
-    DOWNCAST_ROUNDTRIP, Level, MINOR_INCOMPATIBLE, REGISTRY_INVALID, RULES, Rule, SAMPLE_INVALID,
-    SAMPLE_RESULT_INVALID, SAMPLE_UPCAST_FAILED, SAMPLES_MISSING, SNAPSHOT_CHANGED,
-    SNAPSHOT_MISSING, SNAPSHOT_ORPHANED, SNAPSHOT_UNREADABLE, rule,
+    DOWNCAST_ROUNDTRIP, FORMAT_MINOR_RANGE, FORMAT_ROUNDTRIP, Level, MINOR_INCOMPATIBLE,
+    REGISTRY_INVALID, RULES, Rule, SAMPLE_INVALID, SAMPLE_RESULT_INVALID, SAMPLE_UPCAST_FAILED,
+    SAMPLES_MISSING, SNAPSHOT_CHANGED, SNAPSHOT_MISSING, SNAPSHOT_ORPHANED, SNAPSHOT_UNREADABLE,
+    rule,
 };
 
 use crate::compat::Policy;
@@ -180,6 +182,9 @@ impl<'r> Check<'r> {
             snapshots::orphans(registry, &folder, &mut report.findings);
         }
         ranges::check(&schemas, self.policy, &mut report.findings);
+        if let Some(registry) = registry {
+            formats::minor_ranges(registry, &schemas, &mut report.findings);
+        }
         report.samples = samples::check(&folder, &schemas, registry, &mut report.findings)?;
         if let Some(registry) = registry {
             for kind in registry.kinds() {

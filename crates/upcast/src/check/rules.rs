@@ -162,6 +162,36 @@ pub static DOWNCAST_ROUNDTRIP: Rule = Rule {
           what the downcast needs to restore",
 };
 
+/// Rule `format-roundtrip`.
+pub static FORMAT_ROUNDTRIP: Rule = Rule {
+    id: "format-roundtrip",
+    name: "a sample does not survive a binary format its kind is stored in",
+    description: "A kind declared with #[versioned(formats = [...])] is stored in those \
+                  formats too. Every sample of every version is written in each of them and \
+                  read back by the version's type, and must come back unchanged: formats \
+                  differ on what serde attributes they support (skipped fields, untagged \
+                  enums, flattening) and on what they can hold.",
+    level: Level::Deny,
+    fix: "change the type so the format can hold it (postcard and bincode cannot read \
+          #[serde(untagged)], #[serde(flatten)] or skip_serializing_if fields), or drop the \
+          format from `formats`; build upcast with the format's feature to check it",
+};
+
+/// Rule `format-minor-range`.
+pub static FORMAT_MINOR_RANGE: Rule = Rule {
+    id: "format-minor-range",
+    name: "a format that does not describe its fields would read a minor with another's type",
+    description: "postcard and bincode write a struct as its values in order, without \
+                  names: bytes of 1.1.0 read with the type of 1.2.0 misread silently or fail, \
+                  so upcast refuses to read them (Error::NotSelfDescribing). A kind declared \
+                  for such a format must have a type for every version it has stored: a \
+                  frozen version read by another version's type is a finding.",
+    level: Level::Deny,
+    fix: "give each change of the kind a major version with a type and a step (minor \
+          versions share a type), or store the kind in a self-describing format (JSON, CBOR, \
+          MessagePack)",
+};
+
 /// Every rule, in the order the report lists them.
 pub static RULES: &[&Rule] = &[
     &REGISTRY_INVALID,
@@ -174,6 +204,8 @@ pub static RULES: &[&Rule] = &[
     &SAMPLE_UPCAST_FAILED,
     &SAMPLE_RESULT_INVALID,
     &DOWNCAST_ROUNDTRIP,
+    &FORMAT_ROUNDTRIP,
+    &FORMAT_MINOR_RANGE,
     &SAMPLES_MISSING,
 ];
 

@@ -10,12 +10,12 @@ use serde_json::{Value, json};
 
 use super::finding::Finding;
 use super::folder::{self, Folder};
-use super::roundtrip;
 use super::rules::{
-    DOWNCAST_ROUNDTRIP, SAMPLE_INVALID, SAMPLE_RESULT_INVALID, SAMPLE_UPCAST_FAILED,
-    SAMPLES_MISSING, SNAPSHOT_UNREADABLE,
+    DOWNCAST_ROUNDTRIP, FORMAT_ROUNDTRIP, SAMPLE_INVALID, SAMPLE_RESULT_INVALID,
+    SAMPLE_UPCAST_FAILED, SAMPLES_MISSING, SNAPSHOT_UNREADABLE,
 };
 use super::snapshots::Schemas;
+use super::{formats, roundtrip};
 use crate::{Registry, Version};
 
 /// Checks every samples file; returns how many documents were read.
@@ -101,6 +101,9 @@ fn upcast(
     document: Value,
     findings: &mut Vec<Finding>,
 ) {
+    if let Some(message) = formats::roundtrip(registry, at.kind, at.version, &document) {
+        findings.push(at.finding(&FORMAT_ROUNDTRIP, format!("line {line}: {message}")));
+    }
     let envelope = json!({"kind": at.kind, "version": at.version.to_string(), "data": document});
     let current = match registry.upcast_value(envelope.clone()) {
         Ok(current) => current,

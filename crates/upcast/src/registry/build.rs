@@ -17,7 +17,9 @@ pub(crate) fn tables(
     for table in tables.values() {
         check_ranges(table, &mut problems);
         check_untagged(table, &mut problems);
+        check_kind_id(table, &mut problems);
     }
+    check_id_clashes(&tables, &mut problems);
     // Steps first: a downcast is checked against the step it undoes.
     for step in steps.iter().filter(|step| !step.back) {
         link_step(&mut tables, step, &mut problems);
@@ -118,6 +120,36 @@ fn check_untagged(table: &KindTable, problems: &mut Vec<Problem>) {
             kind: table.kind.to_owned(),
             versions: untagged,
         });
+    }
+}
+
+fn check_kind_id(table: &KindTable, problems: &mut Vec<Problem>) {
+    let mut ids: Vec<(u32, &'static str)> = Vec::new();
+    for node in &table.nodes {
+        if !ids.iter().any(|(id, _)| *id == node.entry.kind_id) {
+            ids.push((node.entry.kind_id, (node.entry.type_name)()));
+        }
+    }
+    if ids.len() > 1 {
+        problems.push(Problem::KindIdMismatch {
+            kind: table.kind.to_owned(),
+            ids,
+        });
+    }
+}
+
+fn check_id_clashes(tables: &BTreeMap<&'static str, KindTable>, problems: &mut Vec<Problem>) {
+    let mut seen: BTreeMap<u32, &'static str> = BTreeMap::new();
+    for table in tables.values() {
+        let Some(node) = table.nodes.first() else {
+            continue;
+        };
+        if let Some(other) = seen.insert(node.entry.kind_id, table.kind) {
+            problems.push(Problem::KindIdClash {
+                id: node.entry.kind_id,
+                kinds: [other.to_owned(), table.kind.to_owned()],
+            });
+        }
     }
 }
 

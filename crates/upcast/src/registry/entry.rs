@@ -3,16 +3,19 @@
 
 use std::any::{Any, TypeId, type_name};
 
+use crate::format::{DecodeSlot, SLOTS};
 use crate::read::{DecodeError, Source, decode};
 use crate::{Context, Downcast, Tag, Upcast, UpcastError, Versioned};
 
 /// Decodes one version's data from JSON, boxed.
 type DecodeFn = fn(Source<'_>) -> Result<Box<dyn Any>, DecodeError>;
 /// Decodes one version's data from any serde format, boxed.
-type DeserializeFn =
+pub(crate) type DeserializeFn =
     fn(&mut dyn erased_serde::Deserializer<'_>) -> Result<Box<dyn Any>, erased_serde::Error>;
 /// The value written as JSON; `None` for a value of another type.
 type ToJsonFn = fn(&dyn Any) -> Option<Result<Vec<u8>, serde_json::Error>>;
+/// The value as something any serde format writes; `None` for a value of another type.
+type SerializeFn = fn(&dyn Any) -> Option<&dyn erased_serde::Serialize>;
 /// Runs one step on a boxed value.
 type RunFn = fn(Box<dyn Any>, &Context<'_>) -> Result<Box<dyn Any>, StepFailure>;
 /// Runs one step into the caller's `&mut Option<Next>`.
@@ -33,6 +36,14 @@ pub struct VersionEntry {
     pub(crate) deserialize: DeserializeFn,
     /// The JSON encoder, monomorphic for the same reason as `decode`.
     pub(crate) to_json: ToJsonFn,
+    /// The encoder for other formats (writes at older versions only: not on a read path).
+    pub(crate) serialize: SerializeFn,
+    /// The direct decoders of the shipped formats compiled in.
+    pub(crate) decoders: [Option<DecodeSlot>; SLOTS],
+    pub(crate) kind_id: u32,
+    /// The formats the kind is declared for, which the check round-trips its samples in.
+    #[cfg(feature = "check")]
+    pub(crate) formats: &'static [&'static str],
     pub(crate) schema: fn() -> schemars::Schema,
 }
 
@@ -48,6 +59,11 @@ impl VersionEntry {
             decode: decode_boxed::<V>,
             deserialize: deserialize_boxed::<V>,
             to_json: to_json::<V>,
+            serialize: as_serialize::<V>,
+            decoders: crate::format::decoders::<V>(),
+            kind_id: V::KIND_ID,
+            #[cfg(feature = "check")]
+            formats: V::FORMATS,
             schema: schema_of::<V>,
         }
     }
@@ -72,6 +88,12 @@ fn deserialize_boxed<V: Versioned>(
 
 fn to_json<V: Versioned>(value: &dyn Any) -> Option<Result<Vec<u8>, serde_json::Error>> {
     value.downcast_ref::<V>().map(serde_json::to_vec)
+}
+
+fn as_serialize<V: Versioned>(value: &dyn Any) -> Option<&dyn erased_serde::Serialize> {
+    value
+        .downcast_ref::<V>()
+        .map(|value| value as &dyn erased_serde::Serialize)
 }
 
 fn schema_of<V: Versioned>() -> schemars::Schema {

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 pub use convert::{Converted, Stored};
+pub(crate) use entry::DeserializeFn;
 pub use entry::{StepEntry, VersionEntry};
 pub use problem::Problem;
 use table::KindTable;
@@ -297,6 +298,19 @@ impl Registry {
         self.kinds
             .get(kind)
             .is_some_and(|table| table.reading(version).is_some())
+    }
+
+    /// The kind whose id is `id` ([`Versioned::KIND_ID`]), if one is registered.
+    pub(crate) fn kind_of_id(&self, id: u32) -> Option<&'static str> {
+        self.kinds
+            .values()
+            .find(|table| {
+                table
+                    .nodes
+                    .first()
+                    .is_some_and(|node| node.entry.kind_id == id)
+            })
+            .map(|table| table.kind)
     }
 
     pub(crate) fn table(&self, kind: &str) -> Result<&KindTable, Error> {

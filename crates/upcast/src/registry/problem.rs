@@ -130,6 +130,22 @@ pub enum Problem {
         /// The newest version of the kind.
         newest: Version,
     },
+    /// Versions of one kind declare different ids (`#[versioned(id = …)]`).
+    #[non_exhaustive]
+    KindIdMismatch {
+        /// The kind.
+        kind: String,
+        /// The ids declared, with a type declaring each.
+        ids: Vec<(u32, &'static str)>,
+    },
+    /// Two kinds have one id: a binary record's header would not say which it is.
+    #[non_exhaustive]
+    KindIdClash {
+        /// The id.
+        id: u32,
+        /// The two kinds.
+        kinds: [String; 2],
+    },
 }
 
 impl Problem {
@@ -159,8 +175,10 @@ impl Problem {
             | Problem::UnregisteredStepEnd { kind, .. }
             | Problem::StepNotForward { kind, .. }
             | Problem::DowncastNotBack { kind, .. }
-            | Problem::MissingStep { kind, .. } => kind,
+            | Problem::MissingStep { kind, .. }
+            | Problem::KindIdMismatch { kind, .. } => kind,
             Problem::KindChange { from, .. } => &from.0,
+            Problem::KindIdClash { kinds, .. } => &kinds[0],
         }
     }
 }
@@ -261,6 +279,23 @@ impl fmt::Display for Problem {
                  newest version {newest}; add #[upcast::register] impl From<{}> for \
                  <the next version's type>",
                 short_name(type_name)
+            ),
+            Problem::KindIdMismatch { kind, ids } => {
+                let ids: Vec<String> = ids
+                    .iter()
+                    .map(|(id, type_name)| format!("{id} ({})", short_name(type_name)))
+                    .collect();
+                write!(
+                    f,
+                    "the versions of `{kind}` declare different ids: {}; a kind has one id, \
+                     declare the same #[versioned(id = …)] on every version",
+                    ids.join(", ")
+                )
+            }
+            Problem::KindIdClash { id, kinds: [a, b] } => write!(
+                f,
+                "`{a}` and `{b}` have the same id {id}, so a binary record would not say which \
+                 it is; declare another with #[versioned(id = …)] on every version of one"
             ),
         }
     }

@@ -139,3 +139,63 @@ pub(crate) fn no_path(table: &KindTable, stored: &Version, origin: usize, target
         reason: "the steps from the stored version skip the requested type's version",
     }
 }
+
+impl Registry {
+    /// Reads a payload of format `F` stored at `stored` into `T`: the stored version's type
+    /// reads it (in a format that does not describe its fields, only the exact version's
+    /// type), then the steps or downcasts run. No metadata; nothing set aside.
+    pub(crate) fn read_format<F: crate::format::Format, T: Versioned>(
+        &self,
+        stored: &Version,
+        payload: &[u8],
+    ) -> Result<T, Error> {
+        let unregistered = || Error::Unregistered {
+            kind: T::KIND.to_owned(),
+            version: T::VERSION.to_string(),
+            type_name: std::any::type_name::<T>(),
+        };
+        let table = self.kinds.get(T::KIND).ok_or_else(unregistered)?;
+        let target = table
+            .position_of(TypeId::of::<T>())
+            .ok_or_else(unregistered)?;
+        let origin = origin_of::<F>(table, stored)?;
+        if !table.leads_to(origin, target) {
+            return Err(no_path(table, stored, origin, target));
+        }
+        let entry = table.entry_at(origin)?;
+        let value = crate::format::decode_version::<F>(entry, payload)
+            .map_err(|error| Error::data(table.kind, stored.to_string(), error))?;
+        let value = match value.downcast::<T>() {
+            Ok(value) => return Ok(*value),
+            Err(value) => value,
+        };
+        let set_aside = SetAside::new();
+        let cx = Context::new(table.kind, stored).with_set_aside(&set_aside);
+        chain::run_typed::<T>(table, origin, target, value, &cx)
+    }
+}
+
+/// The node whose type reads `stored` bytes of format `F`.
+fn origin_of<F: crate::format::Format>(
+    table: &KindTable,
+    stored: &Version,
+) -> Result<usize, Error> {
+    let reading = table.reading(stored);
+    let exact = reading.filter(|at| table.version_at(*at) == *stored);
+    match (exact, reading) {
+        (Some(at), _) => Ok(at),
+        (None, Some(at)) if F::SELF_DESCRIBING => Ok(at),
+        (None, Some(at)) => Err(Error::NotSelfDescribing {
+            kind: table.kind.to_owned(),
+            stored: stored.clone(),
+            with: table.version_at(at),
+            format: F::NAME,
+        }),
+        (None, None) => Err(crate::read::unknown_version(
+            table.kind,
+            &Stamp::Known(stored),
+            stored.clone(),
+            table.versions(),
+        )),
+    }
+}
