@@ -203,6 +203,11 @@ fn a_record_newer_than_every_version_stays_a_newer_version_error() {
         matches!(failure, upcast::Error::NewerVersion { .. }),
         "{failure}"
     );
+    assert_eq!(
+        failure.to_string(),
+        "unknown version `4` of `test.down.user`, newest known is `3.0.0`: the record was \
+         written by a newer program; upgrade this reader"
+    );
 }
 
 #[test]
@@ -322,6 +327,11 @@ fn a_missing_downcast_path_names_the_kind_both_versions_and_the_missing_downcast
     assert!(
         matches!(read, upcast::Error::MissingDowncast { .. }),
         "{read}"
+    );
+    assert_eq!(
+        read.to_string(),
+        "no downcast path from `test.note` 2.1.0 to 1.0.0: 2.1.0 has no downcast; add \
+         #[upcast::register(downcast)] impl From<Note> for <the previous version's type>"
     );
 }
 
