@@ -199,8 +199,9 @@ impl Reader<'_> {
         self.convert_to_index(record, None)
     }
 
-    /// Converts a stored record to `version`, a registered version of its kind; steps only
-    /// go forward, so `version` must not be older than the stored one.
+    /// Converts a stored record to `version`, a registered version of its kind: through the
+    /// steps when it is newer than the stored one, through the downcasts when it is older
+    /// ([`Error::MissingDowncast`] when a version on the way back has none).
     ///
     /// ```
     /// # use schemars::JsonSchema;
