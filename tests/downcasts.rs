@@ -506,3 +506,46 @@ fn the_demo_customer_round_trips_through_a_version_4_writer() {
         "a country changed since is not overwritten by the code set aside: {failure}"
     );
 }
+
+/// The playbook's rollback: the new build rewrites version 5 records down to 4 before the
+/// old binary comes back, as a pinned writer would have written them.
+#[test]
+fn a_rollback_rewrites_version_5_records_down_to_4() {
+    use upcast_demo::customer::{Customer, CustomerV4};
+    let customer = Customer::sample(7);
+    let at_5 = upcast::to_vec(&customer).unwrap();
+    let read = upcast::from_slice_migrating::<CustomerV4>(&at_5).unwrap();
+    assert_eq!(read.stored, Some(Version::new(5, 0, 0)));
+    let at_4 = read.rewrite.expect("a version 5 record is rewritten at 4");
+    let pinned = Writer::new(Layout::envelope())
+        .pins("customer=4")
+        .unwrap()
+        .to_vec(&customer)
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&at_4),
+        String::from_utf8_lossy(&pinned),
+        "what a writer pinned at 4 writes"
+    );
+    let converted = Registry::global()
+        .reader(&Layout::envelope())
+        .convert_to(Stored::new(&at_5), &Version::new(4, 0, 0))
+        .unwrap();
+    assert_eq!(converted.bytes.as_deref(), Some(&at_4[..]));
+    assert_eq!(upcast::from_slice::<Customer>(&at_4).unwrap(), customer);
+    let again = upcast::from_slice_migrating::<CustomerV4>(&at_4).unwrap();
+    assert!(again.rewrite.is_none(), "at 4 already");
+}
+
+/// The guide's example: the demo's `customer` has a downcast from 5 to 4 alone.
+#[test]
+fn a_newer_record_with_no_downcast_on_the_way_back_names_the_one_to_add() {
+    use upcast_demo::customer::CustomerV2;
+    let v3 = br#"{"kind":"customer","version":3,"data":{"id":1,"first_name":"Ada","last_name":"Lovelace","email":"ada@example.org","city":"London","country":"United Kingdom"}}"#;
+    let failure = error(upcast::from_slice::<CustomerV2>(v3));
+    assert_eq!(
+        failure.to_string(),
+        "no downcast path from `customer` 3.0.0 to 2.0.0: 3.0.0 has no downcast; add \
+         #[upcast::register(downcast)] impl From<CustomerV3> for <the previous version's type>"
+    );
+}
