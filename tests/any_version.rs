@@ -1,7 +1,9 @@
 //! Versioned-schema mode: read the original version with static dispatch, in every layout.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
-use upcast::{Layout, Tag, Version};
+use upcast::{Context, Layout, Tag, Upcast, UpcastError, Version};
 use upcast_demo::customer::{AnyCustomer, Customer, CustomerV1};
 use upcast_demo::order::{self, AnyOrder, Order};
 
@@ -58,6 +60,78 @@ fn into_current_reports_step_failures() {
             .to_string()
             .starts_with("cannot upcast `customer` from 4.0.0 to 5.0.0"),
         "{failure}"
+    );
+}
+
+/// `test.any.doc`: major 2 ends at 2.6.0, and the step from it fails.
+#[derive(Debug, Serialize, Deserialize, JsonSchema, upcast::Versioned)]
+#[versioned(kind = "test.any.doc", version = 1)]
+pub struct DocV1 {
+    pub title: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema, upcast::Versioned)]
+#[versioned(kind = "test.any.doc", version = "2.6.0")]
+pub struct DocV2 {
+    pub title: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema, upcast::Versioned)]
+#[versioned(kind = "test.any.doc", version = "3.1.0")]
+pub struct Doc {
+    pub title: String,
+}
+
+#[upcast::register]
+impl From<DocV1> for DocV2 {
+    fn from(v1: DocV1) -> Self {
+        DocV2 { title: v1.title }
+    }
+}
+
+#[upcast::register]
+impl Upcast for DocV2 {
+    type Next = Doc;
+    fn upcast(self, cx: &Context) -> Result<Doc, UpcastError> {
+        Err(UpcastError::new(format!(
+            "untitled `{}`, stored at {}",
+            self.title,
+            cx.stored_version()
+        )))
+    }
+}
+
+#[derive(Debug, upcast::AnyVersion)]
+pub enum AnyDoc {
+    V1(DocV1),
+    V2(DocV2),
+    V3(Doc),
+}
+
+/// Issue 14: the enum holds the decoded value alone, so `into_current` cannot name the
+/// version a record was stored at, where a plain read does (documented on
+/// `AnyVersion::into_current`).
+#[test]
+fn into_current_names_the_held_variants_version_where_a_plain_read_names_the_stored_one() {
+    let stored = r#"{"kind":"test.any.doc","version":"2.3.0","data":{"title":"t"}}"#;
+    assert_eq!(
+        error(upcast::from_str::<Doc>(stored)).to_string(),
+        "cannot upcast `test.any.doc` from 2.3.0 (read as 2.6.0) to 3.1.0: untitled `t`, \
+         stored at 2.3.0"
+    );
+    let any: AnyDoc = upcast::from_str(stored).unwrap();
+    assert!(matches!(any, AnyDoc::V2(_)), "{any:?}");
+    assert_eq!(any.version(), Tag::Text("2.6.0"));
+    assert_eq!(
+        error(any.into_current()).to_string(),
+        "cannot upcast `test.any.doc` from 2.6.0 to 3.1.0: untitled `t`, stored at 2.6.0"
+    );
+    let exact = r#"{"kind":"test.any.doc","version":"2.6.0","data":{"title":"t"}}"#;
+    let any: AnyDoc = upcast::from_str(exact).unwrap();
+    assert_eq!(
+        error(any.into_current()).to_string(),
+        error(upcast::from_str::<Doc>(exact)).to_string(),
+        "stored at the variant's own version, both say the same"
     );
 }
 

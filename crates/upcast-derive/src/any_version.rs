@@ -172,7 +172,9 @@ fn any_version_impl(name: &Ident, variants: &[Variant<'_>], p: &TokenStream) -> 
                 <Self as #p::AnyVersion>::version(self)
             }
 
-            /// Runs the remaining steps to the current version (the last variant).
+            /// Runs the remaining steps to the current version (the last variant). A failing
+            /// step names the held variant's declared version, not the stored one: see
+            /// `upcast::AnyVersion::into_current`.
             pub fn into_current(self) -> #p::Result<#current, #p::Error> {
                 <Self as #p::AnyVersion>::into_current(self)
             }

@@ -49,5 +49,14 @@ pub trait AnyVersion: Decode {
 
     /// Runs the remaining steps to the current version. The steps see the kind and the
     /// held variant's version; envelope metadata is not kept in the enum.
+    ///
+    /// The enum holds the decoded value alone, not the version the record was stored at,
+    /// so the steps' [`Context::stored_version`](crate::Context::stored_version) and a
+    /// failing step's [`Error::Step`] name the held variant's declared version as the
+    /// stored one. A `2.3.0` record read into a variant declared `2.6.0` fails
+    /// ``cannot upcast `doc` from 2.6.0 to 3.1.0: ...``, where reading the current type
+    /// directly (`upcast::from_slice::<Current>`, the same steps) says
+    /// ``from 2.3.0 (read as 2.6.0) to 3.1.0``. To name the stored version, read the
+    /// current type directly, or keep the tag of [`header`](crate::header) beside the enum.
     fn into_current(self) -> Result<Self::Current, Error>;
 }
