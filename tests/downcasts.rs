@@ -1,12 +1,15 @@
 //! Downcasts: writing at an older version, reading newer records as older types, nothing
 //! lost through an older writer, pinned writers, and the registry's checks.
 
+use std::ffi::OsStr;
+use std::process::Command;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use upcast::{
     Context, Downcast, Layout, Problem, Registry, Stored, Tag, Upcast, UpcastError, Version,
-    Versioned, Writer,
+    Versioned, WRITE_AT_VAR, Writer,
 };
 
 use super::fixtures::error;
@@ -271,6 +274,76 @@ fn a_pinned_writer_writes_each_kind_at_its_pin() {
         none.to_vec(&ada()).unwrap(),
         unpinned,
         "an empty spec pins nothing"
+    );
+}
+
+/// Set in the environment of the child that [`from_env_in_child`] starts.
+const FROM_ENV_CHILD: &str = "UPCAST_TEST_FROM_ENV_CHILD";
+
+/// What `Writer::from_env()` makes of `UPCAST_WRITE_AT` set to `value` (unset: `None`), in
+/// a child process: this test binary again, running only
+/// `writer_from_env_reads_upcast_write_at`. Setting the variable in this process would
+/// race the other tests' threads.
+fn from_env_in_child(value: Option<&OsStr>) -> String {
+    let mut child = Command::new(std::env::current_exe().expect("the test binary has a path"));
+    child
+        .args([
+            "--exact",
+            "downcasts::writer_from_env_reads_upcast_write_at",
+        ])
+        .args(["--nocapture", "--test-threads", "1"])
+        .env(FROM_ENV_CHILD, "1");
+    match value {
+        Some(value) => child.env(WRITE_AT_VAR, value),
+        None => child.env_remove(WRITE_AT_VAR),
+    };
+    let output = child.output().expect("the test binary runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "the child failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let outcome = stdout
+        .lines()
+        .find_map(|line| line.split_once("from_env: ").map(|(_, outcome)| outcome));
+    outcome
+        .unwrap_or_else(|| panic!("the child ran no test:\n{stdout}"))
+        .to_owned()
+}
+
+#[test]
+fn writer_from_env_reads_upcast_write_at() {
+    if std::env::var_os(FROM_ENV_CHILD).is_some() {
+        let outcome = match Writer::from_env() {
+            Ok(writer) => match writer.pinned("test.down.user") {
+                Some(version) => format!(
+                    "test.down.user={version}: {}",
+                    String::from_utf8_lossy(&writer.to_vec(&ada()).unwrap())
+                ),
+                None => "no pin".to_owned(),
+            },
+            Err(failure) => format!("error: {failure}"),
+        };
+        println!("from_env: {outcome}");
+        return;
+    }
+    assert_eq!(from_env_in_child(None), "no pin");
+    assert_eq!(from_env_in_child(Some("".as_ref())), "no pin");
+    let at_1 = upcast::to_vec_at(&ada(), &V1).unwrap();
+    assert_eq!(
+        from_env_in_child(Some(" test.down.user = 1 , test.note=2.1.0".as_ref())),
+        format!("test.down.user=1.0.0: {}", String::from_utf8_lossy(&at_1))
+    );
+    assert_eq!(
+        from_env_in_child(Some("test.down.user".as_ref())),
+        "error: invalid write pin `test.down.user`: expected `kind=version`, like \
+         `user=2,order=1.1.0`"
+    );
+    assert_eq!(
+        from_env_in_child(Some("test.down.user=2.5".as_ref())),
+        "error: unknown version `2.5.0` of `test.down.user`, expected one of `1.0.0`, `2.0.0` \
+         or `3.0.0`"
     );
 }
 
