@@ -345,6 +345,16 @@ fn writer_from_env_reads_upcast_write_at() {
         "error: unknown version `2.5.0` of `test.down.user`, expected one of `1.0.0`, `2.0.0` \
          or `3.0.0`"
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        assert_eq!(
+            from_env_in_child(Some(OsStr::from_bytes(b"test.down.user=\xff"))),
+            "error: invalid write pin `test.down.user=\u{fffd}`: `UPCAST_WRITE_AT` is not valid \
+             UTF-8",
+            "not ignored: that would write at the current version"
+        );
+    }
 }
 
 #[test]

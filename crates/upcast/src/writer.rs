@@ -68,8 +68,9 @@ impl Writer<'static> {
 
     /// A writer of envelopes over the global registry, pinned by the `UPCAST_WRITE_AT`
     /// environment variable (`user=2,order=1.1.0`; unset or empty: no pins). Every pin is
-    /// checked at once: a kind or version that is not registered, or a current version with
-    /// no downcast path to its pin, is an error here rather than at the first write.
+    /// checked at once: a kind or version that is not registered, a current version with
+    /// no downcast path to its pin, or a value that is not UTF-8, is an error here rather
+    /// than at the first write.
     ///
     /// ```
     /// let writer = upcast::Writer::from_env()?; // UPCAST_WRITE_AT is not set here
@@ -77,7 +78,17 @@ impl Writer<'static> {
     /// # Ok::<(), upcast::Error>(())
     /// ```
     pub fn from_env() -> Result<Self, Error> {
-        let spec = std::env::var(WRITE_AT_VAR).unwrap_or_default();
+        let spec = match std::env::var(WRITE_AT_VAR) {
+            Ok(spec) => spec,
+            Err(std::env::VarError::NotPresent) => String::new(),
+            // Ignoring it would write every kind at its current version, silently.
+            Err(std::env::VarError::NotUnicode(spec)) => {
+                return Err(invalid_pin(
+                    &spec.to_string_lossy(),
+                    "`UPCAST_WRITE_AT` is not valid UTF-8",
+                ));
+            }
+        };
         Writer::new(Layout::envelope()).pins(&spec)
     }
 }
