@@ -125,17 +125,18 @@ impl<'a> Cursor<'a> {
                 self.at += count;
                 Ok(taken)
             }
-            _ => Err(invalid(format!(
-                "truncated after {} bytes, in {what} of its header",
-                self.bytes.len()
-            ))),
+            _ => Err(self.truncated(what)),
         }
     }
 
-    fn varint(&mut self, what: &str) -> Result<u64, Error> {
+    /// A LEB128 varint; `what` names it in errors ("major"), only built on the error path.
+    fn varint(&mut self, what: &'static str) -> Result<u64, Error> {
         let mut value: u64 = 0;
         for shift in (0..64).step_by(7) {
-            let byte = self.byte(&format!("the version's {what}"))?;
+            let Some(&byte) = self.bytes.get(self.at) else {
+                return Err(self.truncated(&format!("the version's {what}")));
+            };
+            self.at += 1;
             value |= u64::from(byte & 0x7f) << shift;
             if byte & 0x80 == 0 {
                 return Ok(value);
@@ -144,6 +145,13 @@ impl<'a> Cursor<'a> {
         Err(invalid(format!(
             "the version's {what} does not end within ten bytes"
         )))
+    }
+
+    fn truncated(&self, what: &str) -> Error {
+        invalid(format!(
+            "truncated after {} bytes, in {what} of its header",
+            self.bytes.len()
+        ))
     }
 }
 

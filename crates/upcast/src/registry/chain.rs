@@ -65,7 +65,7 @@ fn step_from(
     at: usize,
     from: usize,
     to: usize,
-) -> Result<(usize, StepEntry), Error> {
+) -> Result<(usize, &StepEntry), Error> {
     table
         .toward(at, to)
         .ok_or_else(|| no_step(table, at, from, to))

@@ -143,9 +143,10 @@ impl KindTable {
 
     /// The move out of node `at` toward node `to`: its step when `to` is newer, its
     /// downcast when `to` is older.
-    pub(crate) fn toward(&self, at: usize, to: usize) -> Option<(usize, StepEntry)> {
+    pub(crate) fn toward(&self, at: usize, to: usize) -> Option<(usize, &StepEntry)> {
         let node = self.nodes.get(at)?;
-        if to > at { node.step } else { node.down }
+        let (next, step) = if to > at { &node.step } else { &node.down }.as_ref()?;
+        Some((*next, step))
     }
 
     /// Whether following steps (or downcasts, toward an older version) from `from` passes
