@@ -143,19 +143,16 @@ impl Format for Bincode {
         bytes: &'de [u8],
         seed: S,
     ) -> Result<S::Value, FormatError> {
-        let config = bincode::config::standard().with_limit::<{ Bincode::LIMIT }>();
-        let (value, read) = bincode::serde::seed_decode_from_slice(seed, bytes, config).map_err(
-            |error| match error {
-                bincode::error::DecodeError::LimitExceeded => FormatError::from(format!(
-                    "a length in the bytes claims more than the limit of {} bytes \
-                     (Bincode::LIMIT): not a bincode record of this type",
-                    Bincode::LIMIT
-                )),
-                other => other.into(),
-            },
-        )?;
-        all_read(bytes.len().saturating_sub(read))?;
-        Ok(value)
+        let read = bincode::serde::seed_decode_from_slice(seed, bytes, BINCODE_READS);
+        bincode_read(bytes, read)
+    }
+
+    /// The owned decoder: faster than a seed through the borrowing one.
+    fn from_slice<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, FormatError> {
+        bincode_read(
+            bytes,
+            bincode::serde::decode_from_slice(bytes, BINCODE_READS),
+        )
     }
 
     fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, FormatError> {
@@ -164,6 +161,33 @@ impl Format for Bincode {
             bincode::config::standard(),
         )?)
     }
+}
+
+/// bincode's standard configuration with [`Bincode::LIMIT`].
+#[cfg(feature = "bincode")]
+const BINCODE_READS: bincode::config::Configuration<
+    bincode::config::LittleEndian,
+    bincode::config::Varint,
+    bincode::config::Limit<{ Bincode::LIMIT }>,
+> = bincode::config::standard().with_limit::<{ Bincode::LIMIT }>();
+
+/// A bincode read's value, once it is known to have read all of `bytes`; the limit's
+/// error says what it means.
+#[cfg(feature = "bincode")]
+fn bincode_read<T>(
+    bytes: &[u8],
+    read: Result<(T, usize), bincode::error::DecodeError>,
+) -> Result<T, FormatError> {
+    let (value, read) = read.map_err(|error| match error {
+        bincode::error::DecodeError::LimitExceeded => FormatError::from(format!(
+            "a length in the bytes claims more than the limit of {} bytes (Bincode::LIMIT): \
+             not a bincode record of this type",
+            Bincode::LIMIT
+        )),
+        other => other.into(),
+    })?;
+    all_read(bytes.len().saturating_sub(read))?;
+    Ok(value)
 }
 
 /// An error for bytes left over after the value.

@@ -19,43 +19,27 @@ pub(crate) type DecodeSlot = fn(&[u8]) -> Result<Box<dyn Any>, FormatError>;
 pub(crate) const fn decoders<V: Versioned>() -> [Option<DecodeSlot>; SLOTS] {
     [
         Some(decode::<super::Json, V>),
-        cbor::<V>(),
-        msgpack::<V>(),
-        postcard::<V>(),
-        bincode::<V>(),
+        #[cfg(feature = "cbor")]
+        Some(decode::<super::Cbor, V>),
+        #[cfg(not(feature = "cbor"))]
+        None,
+        #[cfg(feature = "msgpack")]
+        Some(decode::<super::MessagePack, V>),
+        #[cfg(not(feature = "msgpack"))]
+        None,
+        #[cfg(feature = "postcard")]
+        Some(decode::<super::Postcard, V>),
+        #[cfg(not(feature = "postcard"))]
+        None,
+        #[cfg(feature = "bincode")]
+        Some(decode::<super::Bincode, V>),
+        #[cfg(not(feature = "bincode"))]
+        None,
     ]
 }
 
 fn decode<F: Format, V: Versioned>(bytes: &[u8]) -> Result<Box<dyn Any>, FormatError> {
     F::from_slice::<V>(bytes).map(|value| Box::new(value) as Box<dyn Any>)
-}
-
-const fn cbor<V: Versioned>() -> Option<DecodeSlot> {
-    #[cfg(feature = "cbor")]
-    return Some(decode::<super::Cbor, V>);
-    #[cfg(not(feature = "cbor"))]
-    None
-}
-
-const fn msgpack<V: Versioned>() -> Option<DecodeSlot> {
-    #[cfg(feature = "msgpack")]
-    return Some(decode::<super::MessagePack, V>);
-    #[cfg(not(feature = "msgpack"))]
-    None
-}
-
-const fn postcard<V: Versioned>() -> Option<DecodeSlot> {
-    #[cfg(feature = "postcard")]
-    return Some(decode::<super::Postcard, V>);
-    #[cfg(not(feature = "postcard"))]
-    None
-}
-
-const fn bincode<V: Versioned>() -> Option<DecodeSlot> {
-    #[cfg(feature = "bincode")]
-    return Some(decode::<super::Bincode, V>);
-    #[cfg(not(feature = "bincode"))]
-    None
 }
 
 /// Decodes a version's payload in `F`: directly when `F` has a slot, else through the
