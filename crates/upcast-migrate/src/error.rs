@@ -83,6 +83,23 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A dual write across two databases failed at the primary, and putting the
+    /// secondary's previous record back failed too: the secondary is ahead of the primary
+    /// for this key until it is written again (`upcast migrate compare` lists it).
+    #[error(
+        "the primary's change of key `{key}` failed ({primary}) and undoing it in the \
+         secondary failed too ({undo}); the secondary is ahead of the primary for this key: \
+         write it again, or find such keys with `upcast migrate compare`"
+    )]
+    #[non_exhaustive]
+    Diverged {
+        /// The record's key.
+        key: String,
+        /// Why the primary refused the change.
+        primary: Box<Error>,
+        /// Why the secondary could not be put back.
+        undo: Box<Error>,
+    },
     /// upcast itself failed (an invalid registry).
     #[error(transparent)]
     Upcast(#[from] upcast::Error),

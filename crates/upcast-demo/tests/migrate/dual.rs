@@ -139,6 +139,81 @@ fn both_mode_across_databases_puts_the_secondary_back_when_the_primary_fails() {
 }
 
 #[test]
+fn both_mode_across_databases_names_the_key_when_the_secondary_cannot_be_put_back() {
+    let Some(mut scratch) = scratch("diverged") else {
+        return;
+    };
+    table(&mut scratch, "old", true);
+    table(&mut scratch, "new", false);
+    let mut dual = DualWriter::new(connect(&scratch, "old"), connect_elsewhere(&scratch, "new"));
+    dual.switch().set(Mode::Both);
+    dual.write(&Key::Int(1), &customer(1, "Ada")).unwrap();
+    // From now on the secondary refuses Ada, the record the undo would put back.
+    let refuse_ada = format!(
+        "ALTER TABLE {}.new ADD CHECK (NOT body @> '{{\"data\": {{\"name\": {{\"first\": \"Ada\"}}}}}}') NOT VALID",
+        scratch.schema
+    );
+    scratch.client.batch_execute(&refuse_ada).unwrap();
+    let error = dual.write(&Key::Int(1), &customer(1, REFUSED)).unwrap_err();
+    assert!(
+        matches!(&error, upcast_migrate::Error::Diverged { key, .. } if key == "1"),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.starts_with("the primary's change of key `1` failed (")
+            && message.contains("undoing it in the secondary failed too"),
+        "{message}"
+    );
+    let counts = dual.counts();
+    assert_eq!(
+        (counts.compensated, counts.diverged, counts.refused),
+        (0, 1, 1)
+    );
+}
+
+#[test]
+fn both_mode_deletes_from_both_or_neither() {
+    let Some(mut scratch) = scratch("deletes") else {
+        return;
+    };
+    table(&mut scratch, "old", false);
+    table(&mut scratch, "new", false);
+    let keep_in_old = format!(
+        "CREATE FUNCTION {schema}.refuse() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN RAISE EXCEPTION 'deletes refused'; END $$; \
+         CREATE TRIGGER refuse BEFORE DELETE ON {schema}.old FOR EACH ROW \
+         WHEN (OLD.id = 2) EXECUTE FUNCTION {schema}.refuse()",
+        schema = scratch.schema
+    );
+    scratch.client.batch_execute(&keep_in_old).unwrap();
+    let pairs = [
+        DualWriter::new(connect(&scratch, "old"), connect(&scratch, "new")),
+        DualWriter::new(connect(&scratch, "old"), connect_elsewhere(&scratch, "new")),
+    ];
+    for (round, mut dual) in pairs.into_iter().enumerate() {
+        dual.switch().set(Mode::Both);
+        for n in 1..=2 {
+            dual.write(&Key::Int(n), &customer(n as usize, "Ada"))
+                .unwrap();
+        }
+        dual.delete(&Key::Int(1)).unwrap();
+        assert!(
+            dual.delete(&Key::Int(2)).is_err(),
+            "round {round}: the primary refused"
+        );
+        assert_eq!(
+            (count(&mut scratch, "old"), count(&mut scratch, "new")),
+            (1, 1),
+            "round {round}: key 1 gone from both, key 2 kept in both"
+        );
+        let mut new = connect(&scratch, "new");
+        assert!(new.get(&Key::Int(2)).unwrap().is_some(), "round {round}");
+        assert_eq!(dual.counts().compensated, round as u64, "round {round}");
+    }
+}
+
+#[test]
 fn the_secondary_can_be_written_at_an_older_version() {
     let Some(mut scratch) = scratch("older") else {
         return;

@@ -84,6 +84,10 @@ pub struct WriteCounts {
     pub refused: u64,
     /// Secondary writes undone after the primary failed (across databases).
     pub compensated: u64,
+    /// Secondary writes that could not be undone after the primary failed (across
+    /// databases): the secondary is ahead of the primary for these keys, and each was
+    /// returned as [`Error::Diverged`].
+    pub diverged: u64,
     /// The last secondary failure, for the log.
     pub last_secondary_error: Option<String>,
 }
@@ -95,7 +99,8 @@ pub struct WriteCounts {
 /// with a pin: downcasts take the record there). In `both` mode the two tables of one
 /// database are written in one transaction. Across two databases there is no shared
 /// transaction: the secondary is written first, then the primary; if the primary fails,
-/// the secondary's previous record is put back (or the new one deleted). A crash between
+/// the secondary's previous record is put back (or the new one deleted), and if that fails
+/// too the write returns [`Error::Diverged`] naming the key. A crash between
 /// the two writes leaves the secondary ahead of the primary for that key; `upcast migrate
 /// compare` finds it.
 ///
@@ -130,6 +135,7 @@ struct Counts {
     secondary_failures: AtomicU64,
     refused: AtomicU64,
     compensated: AtomicU64,
+    diverged: AtomicU64,
     last_secondary_error: std::sync::Mutex<Option<String>>,
 }
 
@@ -178,6 +184,7 @@ impl DualWriter {
             secondary_failures: read(&self.counts.secondary_failures),
             refused: read(&self.counts.refused),
             compensated: read(&self.counts.compensated),
+            diverged: read(&self.counts.diverged),
             last_secondary_error: self
                 .counts
                 .last_secondary_error
@@ -202,7 +209,7 @@ impl DualWriter {
             }
             Mode::Both => {
                 let secondary = self.secondary_writer.to_vec(value)?;
-                self.both(key, &primary, &secondary)
+                self.both(key, Some((&primary, &secondary)))
                     .inspect_err(|_| bump(&self.counts.refused))?;
                 bump(&self.counts.secondary_written);
             }
@@ -211,8 +218,9 @@ impl DualWriter {
         Ok(())
     }
 
-    /// Deletes the record of `key`, as the mode says (in `both` mode, from the secondary
-    /// first).
+    /// Deletes the record of `key`, as the mode says. In `both` mode the two deletes are
+    /// one transaction within a database; across databases the secondary goes first and
+    /// is put back if the primary's delete fails, as for a write.
     pub fn delete(&mut self, key: &Key) -> Result<(), Error> {
         match self.switch.get() {
             Mode::Off => {
@@ -223,10 +231,9 @@ impl DualWriter {
                 let deleted = self.secondary.delete(key).map(|_| ());
                 self.shadowed(deleted);
             }
-            Mode::Both => {
-                self.secondary.delete(key)?;
-                self.primary.delete(key)?;
-            }
+            Mode::Both => self
+                .both(key, None)
+                .inspect_err(|_| bump(&self.counts.refused))?,
         }
         Ok(())
     }
@@ -243,37 +250,58 @@ impl DualWriter {
         }
     }
 
-    /// Both writes or neither.
-    fn both(&mut self, key: &Key, primary: &[u8], secondary: &[u8]) -> Result<(), Error> {
+    /// Both changes or neither: `bodies` is `(primary, secondary)` to write, `None` to
+    /// delete.
+    fn both(&mut self, key: &Key, bodies: Option<(&[u8], &[u8])>) -> Result<(), Error> {
         if self.primary.url == self.secondary.url {
-            let puts = [
-                (
-                    self.secondary.put_sql(),
-                    self.secondary.body_kind(),
-                    secondary,
-                ),
-                (self.primary.put_sql(), self.primary.body_kind(), primary),
-            ];
+            let changes = [
+                (&self.secondary, bodies.map(|(_, secondary)| secondary)),
+                (&self.primary, bodies.map(|(primary, _)| primary)),
+            ]
+            .map(|(table, body)| match body {
+                Some(body) => (table.put_sql(), table.body_kind(), Some(body)),
+                None => (table.delete_sql(), table.body_kind(), None),
+            });
             let mut tx = self.primary.client.transaction()?;
-            for (sql, kind, body) in puts {
-                table::put(&mut tx, &sql, kind, key, body)?;
+            for (sql, kind, body) in changes {
+                match body {
+                    Some(body) => table::put(&mut tx, &sql, kind, key, body)?,
+                    None => drop(tx.execute(&sql, &[&key.to_string()])?),
+                }
             }
             tx.commit()?;
             return Ok(());
         }
         let before = self.secondary.get(key)?;
-        self.secondary.put(key, secondary)?;
-        if let Err(error) = self.primary.put(key, primary) {
-            let undone = match &before {
-                Some(before) => self.secondary.put(key, before),
-                None => self.secondary.delete(key).map(|_| ()),
-            };
-            if undone.is_ok() {
-                bump(&self.counts.compensated);
-            }
-            return Err(error);
+        match bodies {
+            Some((_, secondary)) => self.secondary.put(key, secondary)?,
+            None => drop(self.secondary.delete(key)?),
         }
-        Ok(())
+        let changed = match bodies {
+            Some((primary, _)) => self.primary.put(key, primary),
+            None => self.primary.delete(key).map(|_| ()),
+        };
+        let Err(error) = changed else {
+            return Ok(());
+        };
+        let undone = match &before {
+            Some(before) => self.secondary.put(key, before),
+            None => self.secondary.delete(key).map(|_| ()),
+        };
+        match undone {
+            Ok(()) => {
+                bump(&self.counts.compensated);
+                Err(error)
+            }
+            Err(undo) => {
+                bump(&self.counts.diverged);
+                Err(Error::Diverged {
+                    key: key.to_string(),
+                    primary: Box::new(error),
+                    undo: Box::new(undo),
+                })
+            }
+        }
     }
 }
 
