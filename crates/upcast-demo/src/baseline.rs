@@ -35,15 +35,42 @@ pub fn hand_written(bytes: &[u8]) -> Result<Invoice, serde_json::Error> {
     if envelope.kind != "invoice" {
         return Err(serde_json::Error::custom("not an invoice"));
     }
-    let data = envelope.data.get();
-    Ok(match envelope.version {
+    by_version(envelope.version, envelope.data.get().as_bytes())
+}
+
+/// The inline record's tag, every other field skipped.
+#[derive(Deserialize)]
+struct InlineTag {
+    schema_version: u64,
+}
+
+/// A careful hand-written reader of an inline record (the tag `schema_version` among the
+/// data's fields, anywhere): one pass for the tag, then the version's type reads the whole
+/// record, ignoring the tag as an unknown field.
+///
+/// ```
+/// use upcast_demo::invoice::{Size, sample};
+/// let mut stored = serde_json::to_value(sample(Size::Small))?;
+/// stored["schema_version"] = 1.into();
+/// let read = upcast_demo::baseline::hand_written_inline(stored.to_string().as_bytes())?;
+/// assert_eq!(read.bill_to, "Ada Lovelace");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+pub fn hand_written_inline(bytes: &[u8]) -> Result<Invoice, serde_json::Error> {
+    let tag: InlineTag = serde_json::from_slice(bytes)?;
+    by_version(tag.schema_version, bytes)
+}
+
+/// `data` read by `version`'s type, then converted to the current one.
+fn by_version(version: u64, data: &[u8]) -> Result<Invoice, serde_json::Error> {
+    Ok(match version {
         1 => from_v4(from_v3(from_v2(
-            serde_json::from_str::<InvoiceV1>(data)?.into(),
+            serde_json::from_slice::<InvoiceV1>(data)?.into(),
         ))),
-        2 => from_v4(from_v3(from_v2(serde_json::from_str::<InvoiceV2>(data)?))),
-        3 => from_v4(from_v3(serde_json::from_str::<InvoiceV3>(data)?)),
-        4 => from_v4(serde_json::from_str::<InvoiceV4>(data)?),
-        5 => serde_json::from_str::<Invoice>(data)?,
+        2 => from_v4(from_v3(from_v2(serde_json::from_slice::<InvoiceV2>(data)?))),
+        3 => from_v4(from_v3(serde_json::from_slice::<InvoiceV3>(data)?)),
+        4 => from_v4(serde_json::from_slice::<InvoiceV4>(data)?),
+        5 => serde_json::from_slice::<Invoice>(data)?,
         other => {
             return Err(serde_json::Error::custom(format_args!(
                 "unknown version {other}"

@@ -1,7 +1,9 @@
 //! The benchmark cases, shared by the criterion benches (`benches/`) and the ratio report
 //! (`cargo run --release -p upcast-demo --bin bench-report`).
 
+mod formats;
 mod measure;
+mod native;
 
 use std::hint::black_box;
 
@@ -10,6 +12,10 @@ use upcast::{Layout, Version};
 use crate::baseline;
 use crate::invoice::{Invoice, InvoiceV1, InvoiceV2, InvoiceV3, InvoiceV4, Size, sample};
 
+pub use formats::{
+    Blobs, FORMAT_CASES, FORMAT_RATIOS, FormatInputs, NATIVE_CASES, NativeBlobs, all_cases,
+    all_ratios, hand_written,
+};
 pub use measure::{Timing, measure};
 
 /// The inline layout's tag field in the benches.
@@ -38,6 +44,8 @@ pub struct Inputs {
     pub inline_last_current: Vec<u8>,
     /// A version 1 inline record, the tag last.
     pub inline_last_v1: Vec<u8>,
+    /// The same invoice in the binary formats.
+    pub formats: FormatInputs,
 }
 
 impl Inputs {
@@ -64,6 +72,7 @@ impl Inputs {
             inline_v1: inline.to_vec(&v1).unwrap_or_default(),
             inline_last_current: tag_last(5, &payload_current),
             inline_last_v1: tag_last(1, &payload_v1),
+            formats: FormatInputs::new(&current, &v1),
             payload_current,
             payload_v1,
         }
@@ -118,6 +127,14 @@ pub const CASES: &[Case] = &[
     Case {
         name: "hand_written/v1_data_first",
         run: |i| baseline::hand_written(&i.data_first_v1).is_ok(),
+    },
+    Case {
+        name: "hand_written/inline_current_tag_last",
+        run: |i| baseline::hand_written_inline(&i.inline_last_current).is_ok(),
+    },
+    Case {
+        name: "hand_written/inline_v1_tag_last",
+        run: |i| baseline::hand_written_inline(&i.inline_last_v1).is_ok(),
     },
     Case {
         name: "value_chain/v1",
@@ -187,7 +204,16 @@ pub const RATIOS: &[(&str, &str, f64)] = &[
     ("upcast/inline_current", "floor/current", 0.0),
     ("upcast/inline_v1", "hand_written/v1", 0.0),
     ("upcast/inline_current_tag_last", "floor/current", 0.0),
-    ("upcast/inline_v1_tag_last", "hand_written/v1", 0.0),
+    (
+        "upcast/inline_current_tag_last",
+        "hand_written/inline_current_tag_last",
+        0.0,
+    ),
+    (
+        "upcast/inline_v1_tag_last",
+        "hand_written/inline_v1_tag_last",
+        0.0,
+    ),
     ("upcast/external_current", "floor/current", 0.0),
     ("upcast/external_v1", "floor/v1", 0.0),
 ];
@@ -227,5 +253,5 @@ fn external(major: u64, bytes: &[u8]) -> bool {
 /// assert!(upcast_demo::perf::case("upcast/v1").is_some());
 /// ```
 pub fn case(name: &str) -> Option<&'static Case> {
-    CASES.iter().find(|case| case.name == name)
+    all_cases().find(|case| case.name == name)
 }
