@@ -111,6 +111,12 @@ fn lines_appended_during_a_run_are_copied_by_a_later_pass() {
     }
     let output = child.wait_with_output().unwrap();
     let out = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the run finished, with the dataset's failing records to attend to: {out}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let (_, again, _) = migrate(&["run", &spec]);
     let copied = fs::read_to_string(beside(&path, ".upcast-new")).unwrap();
     assert_eq!(
@@ -219,5 +225,96 @@ fn the_original_is_not_deleted_when_a_writer_appended_to_it_after_the_swap() {
     assert!(
         kept.ends_with("{\"kind\":\"late\"}\n"),
         "kept, with the late line"
+    );
+}
+
+#[test]
+fn failing_lines_are_copied_as_they_were_and_listed() {
+    let (_dir, path, spec) = file(1);
+    let unreadable = [
+        "not json",
+        r#"{"kind":"invoice","version":1,"data":{}}"#,
+        r#"{"kind":"customer","version":5,"data":{"id":"cus_1"}}"#,
+    ];
+    let mut original = fs::read_to_string(&path).unwrap();
+    for line in unreadable {
+        original.push_str(line);
+        original.push('\n');
+    }
+    fs::write(&path, &original).unwrap();
+    let (code, out, _) = migrate(&["run", &spec, "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let failed: Vec<usize> = report["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["key"].as_u64().unwrap() as usize)
+        .collect();
+    let lines = original.lines().count();
+    assert_eq!(failed.len(), 5, "{out}");
+    assert_eq!(&failed[2..], [lines - 2, lines - 1, lines], "{out}");
+    let why = |n: usize| report["failures"][n]["why"].as_str().unwrap().to_owned();
+    assert!(why(2).contains("line 1 column 2"), "not JSON: {}", why(2));
+    assert!(why(3).contains("`invoice`"), "an unknown kind: {}", why(3));
+    assert!(why(4).contains("missing field `name`"), "{}", why(4));
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        original,
+        "the original untouched"
+    );
+    let copy = fs::read_to_string(beside(&path, ".upcast-new")).unwrap();
+    let copied: Vec<&str> = copy.lines().collect();
+    let originals: Vec<&str> = original.lines().collect();
+    assert_eq!(copied.len(), originals.len(), "no line dropped");
+    for number in failed {
+        assert_eq!(
+            copied[number - 1],
+            originals[number - 1],
+            "line {number} as it was"
+        );
+    }
+    assert_eq!(report["progress"]["failed"], 5);
+}
+
+#[test]
+fn a_run_resumes_after_a_limit_where_it_stopped() {
+    let (_dir, path, spec) = file(4);
+    let limited = [
+        "run", &spec, "--batch", "500", "--limit", "500", "--format", "json",
+    ];
+    let (code, out, _) = migrate(&limited);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (code, report["ended"].as_str()),
+        (1, Some("limit")),
+        "{out}"
+    );
+    let first = report["progress"]["rewritten"].as_u64().unwrap();
+    assert!(
+        (500..1000).contains(&first),
+        "stops at the first batch past the limit: {first}"
+    );
+    let original = fs::read_to_string(&path).unwrap();
+    let copy = fs::read_to_string(beside(&path, ".upcast-new")).unwrap();
+    assert!(
+        copy.lines().count() < original.lines().count(),
+        "a part copied"
+    );
+    assert_copy_is_a_prefix(&original, &copy, 0);
+
+    let (_, out, _) = migrate(&["run", &spec, "--format", "json"]);
+    let resumed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(resumed["ended"], "finished", "{out}");
+    let copy = fs::read_to_string(beside(&path, ".upcast-new")).unwrap();
+    assert_eq!(copy.lines().count(), original.lines().count());
+    assert_copy_is_a_prefix(&original, &copy, 0);
+
+    let (_fresh_dir, _, fresh) = file(4);
+    let (_, out, _) = migrate(&["run", &fresh, "--format", "json"]);
+    let whole: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        resumed["progress"]["rewritten"], whole["progress"]["rewritten"],
+        "each line rewritten once over the two runs, as by one run"
     );
 }
