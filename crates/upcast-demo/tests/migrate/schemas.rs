@@ -99,14 +99,16 @@ fn a_version_column_of_no_declared_type_migrates_and_rolls_back() {
     assert_eq!(code, 0, "{out}");
     let (code, out, _) = migrate(&["rollback", &spec, "--kind", "customer"]);
     assert_eq!(code, 0, "{out}");
-    let (body, version): (String, String) = conn
-        .query_row(
-            "SELECT body, CAST(v AS TEXT) FROM notes WHERE id = 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+    let (body, version): (String, rusqlite::types::Value) = conn
+        .query_row("SELECT body, v FROM notes WHERE id = 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .unwrap();
-    assert_eq!((body, version.as_str()), (before, "1"));
+    assert_eq!(
+        (body, version),
+        (before, rusqlite::types::Value::Integer(1)),
+        "byte for byte, the version an integer again"
+    );
 }
 
 #[test]

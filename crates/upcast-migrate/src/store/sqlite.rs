@@ -383,16 +383,10 @@ impl Store for Sqlite {
 /// failures. Returns the keys of records that changed since they were read.
 fn apply(tx: &Connection, sql: &Names, batch: &[Entry]) -> Result<Vec<Key>, Error> {
     let Names {
-        version,
-        originals,
-        failures,
-        ..
+        version, failures, ..
     } = sql;
     let mut update = tx.prepare_cached(&swap_sql(sql))?;
-    let mut save = tx.prepare_cached(&format!(
-        "INSERT OR REPLACE INTO {originals} (key, body, version, rewritten, rewritten_version) \
-         VALUES (?1, ?2, ?3, ?4, ?5)"
-    ))?;
+    let mut save = tx.prepare_cached(&save_sql(sql))?;
     let mut fail = tx.prepare_cached(&format!(
         "INSERT OR REPLACE INTO {failures} (key, error) VALUES (?1, ?2)"
     ))?;
@@ -409,34 +403,36 @@ fn apply(tx: &Connection, sql: &Names, batch: &[Entry]) -> Result<Vec<Key>, Erro
             } => {
                 let new = Body(new_body, row.text);
                 let old = Body(&row.body, row.text);
+                let key = KeySql(&row.key);
+                // A version column's value is saved as the table holds it (an integer stays
+                // an integer), so it is copied before the swap overwrites it.
+                let saved = match version {
+                    Some(_) => save.execute(params![key, old, new, new_version, row.version])?,
+                    None => 0,
+                };
                 let changed = swap(
                     &mut update,
                     version.is_some(),
                     (&new, new_version),
-                    &KeySql(&row.key),
+                    &key,
                     (&old, &row.version),
                 )?;
-                if changed > 1 {
+                if changed > 1 || (version.is_some() && saved != changed) {
                     // The batch's transaction is rolled back: nothing of it is applied.
                     return Err(Error::state(
                         "migrate",
                         "the table",
                         format!(
-                            "key `{}` names {changed} rows: the key must be unique",
-                            row.key
+                            "key `{}` names {} rows: the key must be unique",
+                            row.key,
+                            changed.max(saved)
                         ),
                     ));
                 }
-                if changed == 1 {
-                    save.execute(params![
-                        KeySql(&row.key),
-                        old,
-                        row.version,
-                        new,
-                        new_version
-                    ])?;
-                } else {
-                    conflicts.push(row.key.clone());
+                match changed {
+                    1 if version.is_none() => drop(save.execute(params![key, old, new])?),
+                    1 => {}
+                    _ => conflicts.push(row.key.clone()),
                 }
             }
         }
@@ -519,6 +515,32 @@ fn key_range(key: &str, after: bool, bounded: bool) -> String {
         .filter_map(|(wanted, condition)| wanted.then_some(condition))
         .collect();
     format!("WHERE {}", conditions.join(" AND "))
+}
+
+/// The statement that saves a record's original with its rewrite. With a version column,
+/// it runs before the swap and copies the row as the table holds it, where the swap would
+/// match it (`?1` key, `?2` body, `?3` and `?4` the rewrite, `?5` the version read);
+/// without one, after the swap (`?1` key, `?2` body, `?3` the rewrite).
+fn save_sql(sql: &Names) -> String {
+    let Names {
+        table,
+        key,
+        body,
+        version,
+        originals,
+        ..
+    } = sql;
+    let insert = format!(
+        "INSERT OR REPLACE INTO {originals} (key, body, version, rewritten, rewritten_version)"
+    );
+    match version {
+        Some(version) => format!(
+            "{insert} SELECT ?1, ?2, {version}, ?3, ?4 FROM {table} WHERE {key} = ?1 \
+             AND {body} = ?2 COLLATE BINARY \
+             AND ({version} IS ?5 OR CAST({version} AS TEXT) IS ?5)"
+        ),
+        None => format!("{insert} VALUES (?1, ?2, NULL, ?3, NULL)"),
+    }
 }
 
 /// The compare-and-swap of a record: its body (and version column) set only where they
