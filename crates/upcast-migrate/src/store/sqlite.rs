@@ -524,8 +524,6 @@ fn key_range(key: &str, after: bool, bounded: bool) -> String {
 fn save_sql(sql: &Names) -> String {
     let Names {
         table,
-        key,
-        body,
         version,
         originals,
         ..
@@ -535,34 +533,48 @@ fn save_sql(sql: &Names) -> String {
     );
     match version {
         Some(version) => format!(
-            "{insert} SELECT ?1, ?2, {version}, ?3, ?4 FROM {table} WHERE {key} = ?1 \
-             AND {body} = ?2 COLLATE BINARY \
-             AND ({version} IS ?5 OR CAST({version} AS TEXT) IS ?5)"
+            "{insert} SELECT ?1, ?2, {version}, ?3, ?4 FROM {table} WHERE {}",
+            as_read(sql, ["?1", "?2", "?5"])
         ),
         None => format!("{insert} VALUES (?1, ?2, NULL, ?3, NULL)"),
     }
 }
 
+/// The condition that a record is still what it was read as: `[key, body, version]` are
+/// the placeholders (the version's unused without a version column). Bodies compare byte
+/// for byte whatever the column's collation (`NOCASE` would let a change of case through).
+/// A version is read as text, so an integer in a column of no declared type also compares
+/// as its text.
+fn as_read(sql: &Names, [key_at, body_at, version_at]: [&str; 3]) -> String {
+    let Names {
+        key, body, version, ..
+    } = sql;
+    let record = format!("{key} = {key_at} AND {body} = {body_at} COLLATE BINARY");
+    match version {
+        Some(version) => format!(
+            "{record} AND ({version} IS {version_at} OR CAST({version} AS TEXT) IS {version_at})"
+        ),
+        None => record,
+    }
+}
+
 /// The compare-and-swap of a record: its body (and version column) set only where they
-/// are still what they were. Bodies compare byte for byte whatever the column's collation
-/// (`NOCASE` would let a change of case through). A version is read as text, so an integer
-/// in a column of no declared type also compares as its text.
+/// are still what they were ([`as_read`]).
 fn swap_sql(sql: &Names) -> String {
     let Names {
         table,
-        key,
         body,
         version,
         ..
     } = sql;
     match version {
         Some(version) => format!(
-            "UPDATE {table} SET {body} = ?1, {version} = ?2 WHERE {key} = ?3 \
-             AND {body} = ?4 COLLATE BINARY \
-             AND ({version} IS ?5 OR CAST({version} AS TEXT) IS ?5)"
+            "UPDATE {table} SET {body} = ?1, {version} = ?2 WHERE {}",
+            as_read(sql, ["?3", "?4", "?5"])
         ),
         None => format!(
-            "UPDATE {table} SET {body} = ?1 WHERE {key} = ?2 AND {body} = ?3 COLLATE BINARY"
+            "UPDATE {table} SET {body} = ?1 WHERE {}",
+            as_read(sql, ["?2", "?3", ""])
         ),
     }
 }
