@@ -58,6 +58,7 @@ mod error;
 mod fnv;
 mod inspect;
 mod key;
+mod names;
 mod report;
 mod run;
 mod spec;

@@ -3,6 +3,7 @@
 
 mod dual;
 mod jsonl;
+mod pg_names;
 mod postgres;
 mod schemas;
 mod sqlite;

@@ -80,7 +80,7 @@ impl Postgres {
              CREATE TABLE IF NOT EXISTS {failures} (key {key_type} PRIMARY KEY, \
              error text NOT NULL);
              CREATE TABLE IF NOT EXISTS {progress} (id int PRIMARY KEY CHECK (id = 1), \
-             state text NOT NULL);
+             state text NOT NULL, bound text);
              CREATE TABLE IF NOT EXISTS {chunks} (pass int NOT NULL, id int NOT NULL, \
              lo {key_type}, hi {key_type}, done bool NOT NULL DEFAULT false, \
              rewritten bigint NOT NULL DEFAULT 0, current bigint NOT NULL DEFAULT 0, \

@@ -3,8 +3,13 @@
 
 use postgres::Client;
 
+use crate::names::{self, Beside, Object};
 use crate::spec::TableSpec;
 use crate::{Error, Key};
+
+/// The longest identifier PostgreSQL keeps whole, in bytes (`NAMEDATALEN - 1`): a longer
+/// one is cut.
+const IDENTIFIER_LIMIT: usize = 63;
 
 /// How a body column stores a record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -170,22 +175,18 @@ pub(crate) fn inspect(client: &mut Client, store: &str, spec: &TableSpec) -> Res
             ),
         ));
     }
-    let beside = |suffix: &str| {
-        format!(
-            "{}.{}",
-            quoted(&schema),
-            quoted(&format!("{table}{suffix}"))
-        )
-    };
+    let own = names::beside(&table, Some(IDENTIFIER_LIMIT));
+    check_own(client, store, &schema, &table, &own)?;
+    let beside = |object| format!("{}.{}", quoted(&schema), quoted(own.of(object)));
     Ok(Names {
         table: format!("{}.{}", quoted(&schema), quoted(&table)),
         key: quoted(&spec.key),
         body: quoted(&spec.body),
         version: spec.version.as_deref().map(quoted),
-        originals: beside("__upcast_originals"),
-        failures: beside("__upcast_failures"),
-        progress: beside("__upcast_progress"),
-        chunks: beside("__upcast_chunks"),
+        originals: beside(Object::Originals),
+        failures: beside(Object::Failures),
+        progress: beside(Object::Progress),
+        chunks: beside(Object::Chunks),
         integer_keys: matches!(key_type.as_str(), "smallint" | "integer" | "bigint"),
         key_type,
         body_type,
@@ -195,12 +196,43 @@ pub(crate) fn inspect(client: &mut Client, store: &str, spec: &TableSpec) -> Res
     })
 }
 
+/// Refuses a table whose engine objects would be, or are, someone else's: the user's table
+/// itself, or a table of that name made with other columns than the engine makes.
+fn check_own(
+    client: &mut Client,
+    store: &str,
+    schema: &str,
+    table: &str,
+    own: &Beside,
+) -> Result<(), Error> {
+    for (name, made_with) in own.each() {
+        let found = columns(client, schema, name)?;
+        let theirs = name == table
+            || (!found.is_empty()
+                && !found
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .eq(made_with.iter().copied()));
+        if theirs {
+            return Err(Error::state(
+                "migrate",
+                store,
+                format!(
+                    "the migration keeps its own table `{schema}.{name}` beside it, and a table \
+                     of that name that is not upcast's is there already: rename that table"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn columns(client: &mut Client, schema: &str, table: &str) -> Result<Vec<Column>, Error> {
     let rows = client.query(
         "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) \
          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p') \
+         WHERE n.nspname::text = $1 AND c.relname::text = $2 AND c.relkind IN ('r', 'p') \
          AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
         &[&schema, &table],
     )?;
@@ -217,7 +249,7 @@ fn columns(client: &mut Client, schema: &str, table: &str) -> Result<Vec<Column>
 fn tables(client: &mut Client, schema: &str) -> Result<Vec<String>, Error> {
     let rows = client.query(
         "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY 1",
+         WHERE n.nspname::text = $1 AND c.relkind IN ('r', 'p') ORDER BY 1",
         &[&schema],
     )?;
     rows.iter()
@@ -232,7 +264,7 @@ fn key_is_unique(client: &mut Client, schema: &str, table: &str, key: &str) -> R
         "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0] \
-         WHERE n.nspname = $1 AND c.relname = $2 AND a.attname = $3 \
+         WHERE n.nspname::text = $1 AND c.relname::text = $2 AND a.attname::text = $3 \
          AND i.indisunique AND i.indnatts = 1 AND i.indpred IS NULL LIMIT 1",
         &[&schema, &table, &key],
     )?;
