@@ -7,4 +7,5 @@ mod pg_names;
 mod postgres;
 mod schemas;
 mod sqlite;
+mod sqlite_version;
 mod support;

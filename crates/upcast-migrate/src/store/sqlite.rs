@@ -109,13 +109,17 @@ impl Sqlite {
         Ok(found.is_some())
     }
 
-    /// The columns of the table this store reads: key, body and, if any, version.
+    /// The columns of the table this store reads: key, body and, if any, version (as its
+    /// [`version_text`]).
     fn columns(&self, prefix: &str) -> String {
         let Names {
             key, body, version, ..
         } = &self.sql;
         match version {
-            Some(version) => format!("{prefix}{key}, {prefix}{body}, {prefix}{version}"),
+            Some(version) => format!(
+                "{prefix}{key}, {prefix}{body}, {}",
+                version_text(&format!("{prefix}{version}"))
+            ),
             None => format!("{prefix}{key}, {prefix}{body}, NULL"),
         }
     }
@@ -255,6 +259,7 @@ impl Store for Sqlite {
         };
         let Names { table, key, .. } = &self.sql;
         let columns = self.columns("t.");
+        let saved_version = version_text("o.version");
         let (in_table, in_originals) = match after {
             Some(_) => (format!("WHERE {key} > ?1"), "WHERE key > ?1"),
             None => (String::from("WHERE ?1 IS NULL"), "WHERE ?1 IS NULL"),
@@ -263,7 +268,7 @@ impl Store for Sqlite {
             "WITH keys AS (SELECT k FROM (SELECT {key} AS k FROM {table} {in_table} \
              ORDER BY {key} LIMIT ?2) UNION SELECT k FROM (SELECT key AS k FROM {originals} \
              {in_originals} ORDER BY key LIMIT ?2) ORDER BY k LIMIT ?2) \
-             SELECT keys.k, t.{key} IS NOT NULL, {columns}, o.body, o.version, o.rewritten \
+             SELECT keys.k, t.{key} IS NOT NULL, {columns}, o.body, {saved_version}, o.rewritten \
              FROM keys LEFT JOIN {table} AS t ON t.{key} = keys.k \
              LEFT JOIN {originals} AS o ON o.key = keys.k ORDER BY keys.k"
         );
@@ -385,7 +390,7 @@ fn apply(tx: &Connection, sql: &Names, batch: &[Entry]) -> Result<Vec<Key>, Erro
     let Names {
         version, failures, ..
     } = sql;
-    let mut update = tx.prepare_cached(&swap_sql(sql))?;
+    let mut update = tx.prepare_cached(&swap_sql(sql, Swap::Rewrite))?;
     let mut save = tx.prepare_cached(&save_sql(sql))?;
     let mut fail = tx.prepare_cached(&format!(
         "INSERT OR REPLACE INTO {failures} (key, error) VALUES (?1, ?2)"
@@ -460,7 +465,7 @@ fn restore_batch(
         "SELECT key, body, version, rewritten, rewritten_version FROM {originals} {range} \
          ORDER BY key LIMIT ?2"
     ))?;
-    let mut put_back = tx.prepare_cached(&swap_sql(sql))?;
+    let mut put_back = tx.prepare_cached(&swap_sql(sql, Swap::PutBack))?;
     let mut forget = tx.prepare_cached(&format!("DELETE FROM {originals} WHERE key = ?1"))?;
     let mut rows = select.query(params![after.map(KeySql), limit as i64])?;
     let (mut last, mut count) = (None, 0);
@@ -519,8 +524,9 @@ fn key_range(key: &str, after: bool, bounded: bool) -> String {
 
 /// The statement that saves a record's original with its rewrite. With a version column,
 /// it runs before the swap and copies the row as the table holds it, where the swap would
-/// match it (`?1` key, `?2` body, `?3` and `?4` the rewrite, `?5` the version read);
-/// without one, after the swap (`?1` key, `?2` body, `?3` the rewrite).
+/// match it (`?1` key, `?2` body, `?3` and `?4` the rewrite, `?5` the version read), with
+/// the version the swap writes ([`written_version`]), in its class; without one, after the
+/// swap (`?1` key, `?2` body, `?3` the rewrite).
 fn save_sql(sql: &Names) -> String {
     let Names {
         table,
@@ -533,7 +539,8 @@ fn save_sql(sql: &Names) -> String {
     );
     match version {
         Some(version) => format!(
-            "{insert} SELECT ?1, ?2, {version}, ?3, ?4 FROM {table} WHERE {}",
+            "{insert} SELECT ?1, ?2, {version}, ?3, {} FROM {table} WHERE {}",
+            written_version(version, "?4"),
             as_read(sql, ["?1", "?2", "?5"])
         ),
         None => format!("{insert} VALUES (?1, ?2, NULL, ?3, NULL)"),
@@ -543,8 +550,8 @@ fn save_sql(sql: &Names) -> String {
 /// The condition that a record is still what it was read as: `[key, body, version]` are
 /// the placeholders (the version's unused without a version column). Bodies compare byte
 /// for byte whatever the column's collation (`NOCASE` would let a change of case through).
-/// A version is read as text, so an integer in a column of no declared type also compares
-/// as its text.
+/// A version is read as its [`version_text`], which it also compares as; a saved version,
+/// put back by a rollback, compares as itself.
 fn as_read(sql: &Names, [key_at, body_at, version_at]: [&str; 3]) -> String {
     let Names {
         key, body, version, ..
@@ -552,15 +559,36 @@ fn as_read(sql: &Names, [key_at, body_at, version_at]: [&str; 3]) -> String {
     let record = format!("{key} = {key_at} AND {body} = {body_at} COLLATE BINARY");
     match version {
         Some(version) => format!(
-            "{record} AND ({version} IS {version_at} OR CAST({version} AS TEXT) IS {version_at})"
+            "{record} AND ({version} IS {version_at} OR {} IS {version_at})",
+            version_text(version)
         ),
         None => record,
     }
 }
 
+/// A version column's value as the text handed to the engine: a whole REAL as its integer
+/// (`5.0` is `5`, as it reads in the integer column it stands for), anything else as
+/// SQLite's text of it.
+fn version_text(column: &str) -> String {
+    format!(
+        "CASE WHEN typeof({column}) = 'real' AND {column} = CAST({column} AS INTEGER) \
+         THEN CAST(CAST({column} AS INTEGER) AS TEXT) ELSE CAST({column} AS TEXT) END"
+    )
+}
+
+/// What a compare-and-swap writes into the version column.
+#[derive(Clone, Copy)]
+enum Swap {
+    /// The engine's new tag, as text, written in the class the column holds
+    /// ([`written_version`]).
+    Rewrite,
+    /// A saved original, exactly as it was saved.
+    PutBack,
+}
+
 /// The compare-and-swap of a record: its body (and version column) set only where they
 /// are still what they were ([`as_read`]).
-fn swap_sql(sql: &Names) -> String {
+fn swap_sql(sql: &Names, swap: Swap) -> String {
     let Names {
         table,
         body,
@@ -569,7 +597,11 @@ fn swap_sql(sql: &Names) -> String {
     } = sql;
     match version {
         Some(version) => format!(
-            "UPDATE {table} SET {body} = ?1, {version} = ?2 WHERE {}",
+            "UPDATE {table} SET {body} = ?1, {version} = {} WHERE {}",
+            match swap {
+                Swap::Rewrite => written_version(version, "?2"),
+                Swap::PutBack => String::from("?2"),
+            },
             as_read(sql, ["?3", "?4", "?5"])
         ),
         None => format!(
@@ -577,6 +609,22 @@ fn swap_sql(sql: &Names) -> String {
             as_read(sql, ["?2", "?3", ""])
         ),
     }
+}
+
+/// The value a rewrite puts in the version column `version`: the tag at `tag` (text) in the
+/// storage class the column holds now. An integer or a REAL stays one where the tag is a
+/// whole number as its integer writes it (`5`, not `05` or `1.2.0`, which stay text, since
+/// `1.10` is not the number `1.1`); a BLOB stays a BLOB; anything else is text, which a
+/// column of INTEGER, NUMERIC or REAL affinity turns into a number as it does for any text
+/// that is one. In an `UPDATE`, `{version}` is the value before the update.
+fn written_version(version: &str, tag: &str) -> String {
+    format!(
+        "CASE WHEN typeof({version}) IN ('integer', 'real') \
+         AND CAST(CAST({tag} AS INTEGER) AS TEXT) IS {tag} \
+         THEN CASE typeof({version}) WHEN 'integer' THEN CAST({tag} AS INTEGER) \
+         ELSE CAST({tag} AS REAL) END \
+         WHEN typeof({version}) = 'blob' THEN CAST({tag} AS BLOB) ELSE {tag} END"
+    )
 }
 
 /// Runs [`swap_sql`]'s statement: `(body, version)` replaces `was` for `key`. How many
