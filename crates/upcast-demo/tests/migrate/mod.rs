@@ -7,5 +7,6 @@ mod pg_names;
 mod postgres;
 mod schemas;
 mod sqlite;
+mod sqlite_lifecycle;
 mod sqlite_version;
 mod support;

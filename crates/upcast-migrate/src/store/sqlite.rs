@@ -1,5 +1,16 @@
 //! SQLite: a table of records migrated in place, with the originals, the failures and the
 //! progress in tables beside it, all written in the batch's transaction.
+//!
+//! A migration's own tables beside the table `T`:
+//! - `T__upcast_originals`: each rewritten record's original, byte for byte, and what it was
+//!   rewritten to: what `verify` compares and `rollback` puts back;
+//! - `T__upcast_failures`: the records that could not be migrated, with why;
+//! - `T__upcast_progress`: one row, the progress; `finalize` drops these three;
+//! - `T__upcast_rolled_back`: a rollback drops the three tables above, but first moves here
+//!   the originals of the records changed since (which it leaves as they are), with when
+//!   (`rolled_back_at`), so that no later migration reads them as its own. Each rollback
+//!   adds its rows and overwrites none; upcast never drops this table: whoever sorts those
+//!   records out does.
 
 use std::path::Path;
 
@@ -15,11 +26,8 @@ use crate::{Error, Key, Row};
 const NO_ORIGINALS: &str =
     "(SELECT NULL AS key, NULL AS body, NULL AS version, NULL AS rewritten WHERE 0)";
 
-/// A table of an SQLite database.
-///
-/// Beside the table `T` the migration keeps `T__upcast_originals` (each rewritten record's
-/// original, byte for byte, and what it was rewritten to), `T__upcast_failures` and
-/// `T__upcast_progress`; `finalize` drops them.
+/// A table of an SQLite database, and the migration's own tables beside it (see the
+/// module's docs).
 pub struct Sqlite {
     conn: Connection,
     name: String,
@@ -37,6 +45,7 @@ struct Names {
     originals: String,
     failures: String,
     progress: String,
+    rolled_back: String,
 }
 
 impl Sqlite {
@@ -64,6 +73,7 @@ impl Sqlite {
             originals: quoted(&format!("{table}__upcast_originals")),
             failures: quoted(&format!("{table}__upcast_failures")),
             progress: quoted(&format!("{table}__upcast_progress")),
+            rolled_back: quoted(&format!("{table}__upcast_rolled_back")),
         };
         Ok(Sqlite {
             conn,
@@ -336,20 +346,22 @@ impl Store for Sqlite {
                 _ => break,
             }
         }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if !restored.changed.is_empty() {
+            keep_changed(&tx, &self.sql)?;
+        }
         let Names {
             originals,
             failures,
             progress,
             ..
         } = &self.sql;
-        // Originals of records changed since stay, for whoever sorts them out.
-        let originals = match restored.changed.is_empty() {
-            true => format!("DROP TABLE {originals};"),
-            false => String::new(),
-        };
-        self.conn.execute_batch(&format!(
-            "BEGIN; DROP TABLE {progress}; DROP TABLE {failures}; {originals} COMMIT;"
+        tx.execute_batch(&format!(
+            "DROP TABLE {progress}; DROP TABLE {failures}; DROP TABLE {originals};"
         ))?;
+        tx.commit()?;
         Ok(restored)
     }
 
@@ -382,6 +394,34 @@ impl Store for Sqlite {
         ))?;
         Ok(())
     }
+}
+
+/// In `tx`, at the end of a rollback: moves the originals left (those of records changed
+/// since the migration rewrote them) into the rolled-back originals, adding to what earlier
+/// rollbacks kept there.
+fn keep_changed(tx: &Connection, sql: &Names) -> Result<(), Error> {
+    let Names {
+        originals,
+        rolled_back,
+        ..
+    } = sql;
+    let columns = "key, body, version, rewritten, rewritten_version";
+    tx.execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS {rolled_back} (rolled_back_at INTEGER NOT NULL, {columns})"
+    ))?;
+    tx.execute(
+        &format!(
+            "INSERT INTO {rolled_back} (rolled_back_at, {columns}) \
+             SELECT ?1, {columns} FROM {originals}"
+        ),
+        [seconds_now()],
+    )?;
+    Ok(())
+}
+
+/// Seconds since the Unix epoch, as SQLite keeps them.
+fn seconds_now() -> i64 {
+    i64::try_from(crate::run::now()).unwrap_or(i64::MAX)
 }
 
 /// Applies a batch in `tx`: compare-and-swap rewrites with their originals saved, and the

@@ -1,0 +1,105 @@
+//! SQLite after a migration ends: what `verify`, `rollback` and a new run make of a table
+//! rolled back.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension};
+
+use super::support::{migrate, rows, sqlite};
+
+/// The tables of the database, by name.
+fn tables(db: &Path) -> Vec<String> {
+    let conn = Connection::open(db).unwrap();
+    let mut select = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap();
+    let names = select.query_map([], |r| r.get(0)).unwrap();
+    names.collect::<Result<_, _>>().unwrap()
+}
+
+/// `migrate verify --format json`: its exit code and report, with the report's counts and
+/// first listed records for messages.
+fn verify(spec: &str) -> (i32, serde_json::Value, String) {
+    let (code, out, err) = migrate(&["verify", spec, "--format", "json"]);
+    let report: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    let first = |list: &str| report[list].as_array().and_then(|l| l.first()).cloned();
+    let summary = format!(
+        "finished {}, records {}, verified {}, changed {}, first not current {:?}, first \
+         mismatched {:?}",
+        report["finished"],
+        report["records"],
+        report["verified"],
+        report["changed"],
+        first("not_current"),
+        first("mismatched"),
+    );
+    (code, report, summary)
+}
+
+/// The original kept by a rollback for `key`, if any.
+fn kept_original(db: &Path, key: i64) -> Option<String> {
+    let conn = Connection::open(db).unwrap();
+    conn.query_row(
+        "SELECT body FROM events__upcast_rolled_back WHERE key = ?1",
+        [key],
+        |r| r.get(0),
+    )
+    .optional()
+    .unwrap_or_else(|e| panic!("the rolled-back originals: {e}; tables {:?}", tables(db)))
+}
+
+#[test]
+fn a_rollback_keeps_the_originals_of_changed_records_apart_from_the_next_migration() {
+    let (_dir, db, spec) = sqlite(1);
+    let before = rows(&db, "events");
+    migrate(&["run", &spec]);
+    let changed: i64 = Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT min(key) FROM events__upcast_originals", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let service_write = r#"{"kind":"customer","version":5,"data":{"id":"cus_1","name":{"first":"A","last":"B"},"email":"e","address":{"city":"c","country":"GB"}}}"#;
+    Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE events SET body = ?1 WHERE id = ?2",
+            rusqlite::params![service_write, changed],
+        )
+        .unwrap();
+    let (code, out, _) = migrate(&["rollback", &spec]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(&format!("key {changed}")), "{out}");
+
+    let (code, verified, summary) = verify(&spec);
+    assert_eq!(code, 1, "the rolled-back records are old: {summary}");
+    assert_eq!(
+        (&verified["changed"], &verified["verified"]),
+        (&0.into(), &0.into()),
+        "no migration's originals are left to compare with: {summary}"
+    );
+    let original = &before.iter().find(|(key, _)| *key == changed).unwrap().1;
+    assert_eq!(kept_original(&db, changed).as_ref(), Some(original));
+
+    let (code, out, _) = migrate(&["run", &spec]);
+    assert_eq!(code, 1, "the junk customers fail: {out}");
+    let (_, verified, summary) = verify(&spec);
+    assert_eq!(
+        (&verified["changed"], &verified["mismatched"]),
+        (&0.into(), &serde_json::json!([])),
+        "the new migration knows only its own originals: {summary}"
+    );
+    let (code, out, _) = migrate(&["rollback", &spec]);
+    assert_eq!(code, 0, "nothing of the new migration changed since: {out}");
+    assert!(!out.contains(&format!("key {changed}")), "{out}");
+    assert_eq!(
+        kept_original(&db, changed).as_ref(),
+        Some(original),
+        "kept, never overwritten"
+    );
+    for ((key, was), (_, now)) in before.iter().zip(rows(&db, "events")) {
+        let expected = if *key == changed { service_write } else { was };
+        assert_eq!(now, expected, "key {key}");
+    }
+}
