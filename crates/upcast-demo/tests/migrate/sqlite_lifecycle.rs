@@ -1,11 +1,35 @@
-//! SQLite after a migration ends: what `verify`, `rollback` and a new run make of a table
-//! rolled back.
+//! SQLite after a migration ends: what `verify`, `status`, `rollback` and a new run make of
+//! a table rolled back or finalized.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension};
+use tempfile::TempDir;
 
 use super::support::{migrate, rows, sqlite};
+
+/// A customer at version 1, as an envelope.
+fn customer_v1(id: i64) -> String {
+    format!(
+        r#"{{"kind":"customer","version":1,"data":{{"id":{id},"name":"Ada Lovelace","mail":"a@b","city":"Leeds","country":"France"}}}}"#
+    )
+}
+
+/// A database whose `events` table holds `count` customers at version 1 and nothing that
+/// fails, and the store argument of that table.
+fn clean_store(count: i64) -> (TempDir, PathBuf, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.db");
+    let conn = Connection::open(&db).unwrap();
+    conn.execute_batch("CREATE TABLE events (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+        .unwrap();
+    for id in 1..=count {
+        conn.execute("INSERT INTO events (body) VALUES (?1)", [customer_v1(id)])
+            .unwrap();
+    }
+    let spec = format!("sqlite:{}?table=events", db.display());
+    (dir, db, spec)
+}
 
 /// The tables of the database, by name.
 fn tables(db: &Path) -> Vec<String> {
@@ -102,4 +126,84 @@ fn a_rollback_keeps_the_originals_of_changed_records_apart_from_the_next_migrati
         let expected = if *key == changed { service_write } else { was };
         assert_eq!(now, expected, "key {key}");
     }
+}
+
+#[test]
+fn after_finalize_status_and_verify_speak_of_the_finished_migration() {
+    let (_dir, db, spec) = clean_store(3);
+    let (code, out, _) = migrate(&["run", &spec]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out, _) = migrate(&["finalize", &spec]);
+    assert_eq!(code, 0, "{out}");
+    let (code, status, _) = migrate(&["status", &spec]);
+    assert_eq!(code, 0, "{status}");
+    assert!(
+        status.contains("finished at") && !status.contains("no migration started"),
+        "{status}"
+    );
+    let (code, out, _) = migrate(&["verify", &spec]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("Passed.") && !out.contains("has not finished"),
+        "{out}"
+    );
+    assert_eq!(
+        tables(&db),
+        ["events", "events__upcast_progress"],
+        "the originals and failures are dropped; the progress says it was finalized"
+    );
+
+    let (code, out, err) = migrate(&["rollback", &spec]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("was finalized") && err.contains("originals"),
+        "says why nothing can be put back: {err}"
+    );
+    let (code, out, err) = migrate(&["finalize", &spec]);
+    assert_eq!(code, 0, "finalizing again changes nothing: {out}{err}");
+
+    let conn = Connection::open(&db).unwrap();
+    conn.execute("INSERT INTO events (body) VALUES (?1)", [customer_v1(4)])
+        .unwrap();
+    let (code, status, _) = migrate(&["status", &spec]);
+    assert!(code == 1 && status.contains("left 1"), "{status}");
+    let (code, verified, summary) = verify(&spec);
+    assert_eq!(code, 1, "every record is still checked: {summary}");
+    assert_eq!(verified["not_current"][0]["key"], 4, "{summary}");
+
+    let (code, out, _) = migrate(&["run", &spec]);
+    assert!(
+        code == 0 && out.contains("rewritten 1,"),
+        "a new migration: {out}"
+    );
+    let (code, out, _) = migrate(&["rollback", &spec]);
+    assert_eq!(code, 0, "{out}");
+    let now = rows(&db, "events");
+    assert_eq!(
+        now[3].1,
+        customer_v1(4),
+        "the new migration's record put back"
+    );
+    assert!(
+        now[..3]
+            .iter()
+            .all(|(_, body)| body.contains("\"version\":5"))
+    );
+}
+
+#[test]
+fn finalize_marks_a_progress_table_made_before_the_mark_was() {
+    let (_dir, db, spec) = clean_store(2);
+    let (code, out, _) = migrate(&["run", &spec]);
+    assert_eq!(code, 0, "{out}");
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch("ALTER TABLE events__upcast_progress DROP COLUMN finalized_at")
+        .unwrap();
+    let (code, out, err) = migrate(&["finalize", &spec]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, status, _) = migrate(&["status", &spec]);
+    assert!(code == 0 && status.contains("finished at"), "{status}");
+    let (code, _, err) = migrate(&["rollback", &spec]);
+    assert!(code == 2 && err.contains("was finalized"), "{err}");
 }

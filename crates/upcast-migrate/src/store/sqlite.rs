@@ -5,7 +5,10 @@
 //! - `T__upcast_originals`: each rewritten record's original, byte for byte, and what it was
 //!   rewritten to: what `verify` compares and `rollback` puts back;
 //! - `T__upcast_failures`: the records that could not be migrated, with why;
-//! - `T__upcast_progress`: one row, the progress; `finalize` drops these three;
+//! - `T__upcast_progress`: one row, the progress and, once `finalize` has run, when
+//!   (`finalized_at`). `finalize` drops the originals and the failures and keeps this row,
+//!   so that `status` and `verify` still speak of the finished migration; the next run
+//!   replaces it;
 //! - `T__upcast_rolled_back`: a rollback drops the three tables above, but first moves here
 //!   the originals of the records changed since (which it leaves as they are), with when
 //!   (`rolled_back_at`), so that no later migration reads them as its own. Each rollback
@@ -13,6 +16,7 @@
 //!   records out does.
 
 use std::path::Path;
+use std::time::{Duration, UNIX_EPOCH};
 
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql, TransactionBehavior, params};
@@ -96,13 +100,46 @@ impl Sqlite {
              rewritten_version);
              CREATE TABLE IF NOT EXISTS {failures} (key PRIMARY KEY, error TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS {progress} (id INTEGER PRIMARY KEY CHECK (id = 1), \
-             state TEXT NOT NULL, bound);"
+             state TEXT NOT NULL, bound, finalized_at INTEGER);"
         ))?;
         Ok(())
     }
 
     fn has_progress_table(&self) -> Result<bool, Error> {
         self.has_table(&self.sql.progress)
+    }
+
+    /// When the migration was finalized (seconds since the Unix epoch), if it was.
+    fn finalized_at(&self) -> Result<Option<i64>, Error> {
+        let progress = &self.sql.progress;
+        if !self.has_progress_table()? || !marks_finalize(&self.conn, progress)? {
+            return Ok(None);
+        }
+        let at: Option<Option<i64>> = self
+            .conn
+            .query_row(
+                &format!("SELECT finalized_at FROM {progress} WHERE id = 1"),
+                [],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(at.flatten())
+    }
+
+    /// Refuses what needs the saved originals once `finalize` has dropped them.
+    fn not_finalized(&self, action: &'static str) -> Result<(), Error> {
+        match self.finalized_at()? {
+            Some(at) => Err(Error::state(
+                action,
+                &self.name,
+                format!(
+                    "its migration was finalized at {}, which dropped the saved originals this \
+                     needs; roll back before `finalize`, or restore a backup taken before it",
+                    utc(at)
+                ),
+            )),
+            None => Ok(()),
+        }
     }
 
     /// Whether the table `quoted` names (one of the migration's own) exists.
@@ -309,7 +346,8 @@ impl Store for Sqlite {
     }
 
     fn failures(&mut self) -> Result<Vec<(Key, String)>, Error> {
-        if !self.has_progress_table()? {
+        // None before a run, after a rollback, or after `finalize`.
+        if !self.has_table(&self.sql.failures)? {
             return Ok(Vec::new());
         }
         let failures = &self.sql.failures;
@@ -333,6 +371,7 @@ impl Store for Sqlite {
                 "no migration was started here",
             ));
         }
+        self.not_finalized("roll back")?;
         let mut restored = Restored::default();
         let mut after: Option<Key> = None;
         loop {
@@ -365,7 +404,12 @@ impl Store for Sqlite {
         Ok(restored)
     }
 
+    /// Drops the originals and the failures, and marks the progress finalized. Finalizing
+    /// again changes nothing: what it drops is gone.
     fn finalize(&mut self, _delete_original: bool) -> Result<(), Error> {
+        if self.finalized_at()?.is_some() {
+            return Ok(());
+        }
         match self.progress()? {
             Some(progress) if progress.finished_at.is_some() => {}
             Some(_) => {
@@ -383,17 +427,41 @@ impl Store for Sqlite {
                 ));
             }
         }
-        let Names {
-            originals,
-            failures,
-            progress,
-            ..
-        } = &self.sql;
-        self.conn.execute_batch(&format!(
-            "BEGIN; DROP TABLE {originals}; DROP TABLE {failures}; DROP TABLE {progress}; COMMIT;"
-        ))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        mark_finalized(&tx, &self.sql)?;
+        tx.commit()?;
         Ok(())
     }
+}
+
+/// In `tx`: drops the originals and the failures and marks the progress finalized, adding
+/// its `finalized_at` column to a progress table made before the column was.
+fn mark_finalized(tx: &Connection, sql: &Names) -> Result<(), Error> {
+    let Names {
+        originals,
+        failures,
+        progress,
+        ..
+    } = sql;
+    if !marks_finalize(tx, progress)? {
+        tx.execute_batch(&format!(
+            "ALTER TABLE {progress} ADD COLUMN finalized_at INTEGER"
+        ))?;
+    }
+    tx.execute_batch(&format!("DROP TABLE {originals}; DROP TABLE {failures};"))?;
+    tx.execute(
+        &format!("UPDATE {progress} SET finalized_at = ?1 WHERE id = 1"),
+        [seconds_now()],
+    )?;
+    Ok(())
+}
+
+/// Whether the progress table `progress` has the `finalized_at` column.
+fn marks_finalize(conn: &Connection, progress: &str) -> Result<bool, Error> {
+    let statement = conn.prepare(&format!("SELECT * FROM {progress}"))?;
+    Ok(statement.column_index("finalized_at").is_ok())
 }
 
 /// In `tx`, at the end of a rollback: moves the originals left (those of records changed
@@ -422,6 +490,12 @@ fn keep_changed(tx: &Connection, sql: &Names) -> Result<(), Error> {
 /// Seconds since the Unix epoch, as SQLite keeps them.
 fn seconds_now() -> i64 {
     i64::try_from(crate::run::now()).unwrap_or(i64::MAX)
+}
+
+/// Seconds since the Unix epoch as an RFC 3339 time in UTC.
+fn utc(seconds: i64) -> humantime::Rfc3339Timestamp {
+    let seconds = u64::try_from(seconds).unwrap_or(0);
+    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(seconds))
 }
 
 /// Applies a batch in `tx`: compare-and-swap rewrites with their originals saved, and the
