@@ -15,13 +15,21 @@
 //!   adds its rows and overwrites none; upcast never drops this table: whoever sorts those
 //!   records out does.
 
+mod batch;
+mod schema;
+
 use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
-use rusqlite::types::{ToSqlOutput, Value, ValueRef};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql, TransactionBehavior, params};
+use rusqlite::types::{Value, ValueRef};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
-use super::{Decision, Entry, Progress, Restored, Saved, Standing, Store};
+use batch::{
+    KeySql, apply, bytes_of, key_of, no_key, restore_batch, row_of, value_ref, version_text,
+};
+use schema::{Names, check_names, quoted};
+
+use super::{Entry, Progress, Restored, Saved, Standing, Store};
 use crate::spec::TableSpec;
 use crate::{Error, Key, Row};
 
@@ -38,18 +46,6 @@ pub struct Sqlite {
     sql: Names,
     /// The greatest key when the run began: pass 1 migrates up to it.
     bound: Option<Key>,
-}
-
-/// The quoted identifiers of the table, its columns and the migration's own tables.
-struct Names {
-    table: String,
-    key: String,
-    body: String,
-    version: Option<String>,
-    originals: String,
-    failures: String,
-    progress: String,
-    rolled_back: String,
 }
 
 impl Sqlite {
@@ -498,128 +494,6 @@ fn utc(seconds: i64) -> humantime::Rfc3339Timestamp {
     humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(seconds))
 }
 
-/// Applies a batch in `tx`: compare-and-swap rewrites with their originals saved, and the
-/// failures. Returns the keys of records that changed since they were read.
-fn apply(tx: &Connection, sql: &Names, batch: &[Entry]) -> Result<Vec<Key>, Error> {
-    let Names {
-        version, failures, ..
-    } = sql;
-    let mut update = tx.prepare_cached(&swap_sql(sql, Swap::Rewrite))?;
-    let mut save = tx.prepare_cached(&save_sql(sql))?;
-    let mut fail = tx.prepare_cached(&format!(
-        "INSERT OR REPLACE INTO {failures} (key, error) VALUES (?1, ?2)"
-    ))?;
-    let mut conflicts = Vec::new();
-    for Entry { row, decision } in batch {
-        match decision {
-            Decision::Keep => {}
-            Decision::Fail(error) => {
-                fail.execute(params![KeySql(&row.key), error])?;
-            }
-            Decision::Rewrite {
-                body: new_body,
-                version: new_version,
-            } => {
-                let new = Body(new_body, row.text);
-                let old = Body(&row.body, row.text);
-                let key = KeySql(&row.key);
-                // A version column's value is saved as the table holds it (an integer stays
-                // an integer), so it is copied before the swap overwrites it.
-                let saved = match version {
-                    Some(_) => save.execute(params![key, old, new, new_version, row.version])?,
-                    None => 0,
-                };
-                let changed = swap(
-                    &mut update,
-                    version.is_some(),
-                    (&new, new_version),
-                    &key,
-                    (&old, &row.version),
-                )?;
-                if changed > 1 || (version.is_some() && saved != changed) {
-                    // The batch's transaction is rolled back: nothing of it is applied.
-                    return Err(Error::state(
-                        "migrate",
-                        "the table",
-                        format!(
-                            "key `{}` names {} rows: the key must be unique",
-                            row.key,
-                            changed.max(saved)
-                        ),
-                    ));
-                }
-                match changed {
-                    1 if version.is_none() => drop(save.execute(params![key, old, new])?),
-                    1 => {}
-                    _ => conflicts.push(row.key.clone()),
-                }
-            }
-        }
-    }
-    Ok(conflicts)
-}
-
-/// Restores up to `limit` originals after `after` in `tx`; the last key seen and whether
-/// it was the last batch.
-fn restore_batch(
-    tx: &Connection,
-    sql: &Names,
-    after: Option<&Key>,
-    limit: usize,
-    restored: &mut Restored,
-) -> Result<(Option<Key>, bool), Error> {
-    let Names {
-        version, originals, ..
-    } = sql;
-    let range = match after {
-        Some(_) => "WHERE key > ?1",
-        None => "WHERE ?1 IS NULL",
-    };
-    let mut select = tx.prepare_cached(&format!(
-        "SELECT key, body, version, rewritten, rewritten_version FROM {originals} {range} \
-         ORDER BY key LIMIT ?2"
-    ))?;
-    let mut put_back = tx.prepare_cached(&swap_sql(sql, Swap::PutBack))?;
-    let mut forget = tx.prepare_cached(&format!("DELETE FROM {originals} WHERE key = ?1"))?;
-    let mut rows = select.query(params![after.map(KeySql), limit as i64])?;
-    let (mut last, mut count) = (None, 0);
-    while let Some(row) = rows.next()? {
-        count += 1;
-        let saved: [Value; 5] = [
-            row.get(0)?,
-            row.get(1)?,
-            row.get(2)?,
-            row.get(3)?,
-            row.get(4)?,
-        ];
-        let [
-            saved_key,
-            original,
-            original_version,
-            rewritten,
-            rewritten_version,
-        ] = &saved;
-        let key_value = key_of(value_ref(saved_key))?;
-        let changed = swap(
-            &mut put_back,
-            version.is_some(),
-            (original, original_version),
-            saved_key,
-            (rewritten, rewritten_version),
-        )?;
-        match (changed, key_value.clone()) {
-            (1, _) => {
-                forget.execute([saved_key])?;
-                restored.restored += 1;
-            }
-            (_, Some(key)) => restored.changed.push(key),
-            (_, None) => {}
-        }
-        last = key_value;
-    }
-    Ok((last, count < limit))
-}
-
 /// The `WHERE` clause of keys after `?1` (if `after`) and up to `?2` (if `bounded`), in
 /// forms SQLite answers from the key's index.
 fn key_range(key: &str, after: bool, bounded: bool) -> String {
@@ -636,265 +510,6 @@ fn key_range(key: &str, after: bool, bounded: bool) -> String {
     format!("WHERE {}", conditions.join(" AND "))
 }
 
-/// The statement that saves a record's original with its rewrite. With a version column,
-/// it runs before the swap and copies the row as the table holds it, where the swap would
-/// match it (`?1` key, `?2` body, `?3` and `?4` the rewrite, `?5` the version read), with
-/// the version the swap writes ([`written_version`]), in its class; without one, after the
-/// swap (`?1` key, `?2` body, `?3` the rewrite).
-fn save_sql(sql: &Names) -> String {
-    let Names {
-        table,
-        version,
-        originals,
-        ..
-    } = sql;
-    let insert = format!(
-        "INSERT OR REPLACE INTO {originals} (key, body, version, rewritten, rewritten_version)"
-    );
-    match version {
-        Some(version) => format!(
-            "{insert} SELECT ?1, ?2, {version}, ?3, {} FROM {table} WHERE {}",
-            written_version(version, "?4"),
-            as_read(sql, ["?1", "?2", "?5"])
-        ),
-        None => format!("{insert} VALUES (?1, ?2, NULL, ?3, NULL)"),
-    }
-}
-
-/// The condition that a record is still what it was read as: `[key, body, version]` are
-/// the placeholders (the version's unused without a version column). Bodies compare byte
-/// for byte whatever the column's collation (`NOCASE` would let a change of case through).
-/// A version is read as its [`version_text`], which it also compares as; a saved version,
-/// put back by a rollback, compares as itself.
-fn as_read(sql: &Names, [key_at, body_at, version_at]: [&str; 3]) -> String {
-    let Names {
-        key, body, version, ..
-    } = sql;
-    let record = format!("{key} = {key_at} AND {body} = {body_at} COLLATE BINARY");
-    match version {
-        Some(version) => format!(
-            "{record} AND ({version} IS {version_at} OR {} IS {version_at})",
-            version_text(version)
-        ),
-        None => record,
-    }
-}
-
-/// A version column's value as the text handed to the engine: a whole REAL as its integer
-/// (`5.0` is `5`, as it reads in the integer column it stands for), anything else as
-/// SQLite's text of it.
-fn version_text(column: &str) -> String {
-    format!(
-        "CASE WHEN typeof({column}) = 'real' AND {column} = CAST({column} AS INTEGER) \
-         THEN CAST(CAST({column} AS INTEGER) AS TEXT) ELSE CAST({column} AS TEXT) END"
-    )
-}
-
-/// What a compare-and-swap writes into the version column.
-#[derive(Clone, Copy)]
-enum Swap {
-    /// The engine's new tag, as text, written in the class the column holds
-    /// ([`written_version`]).
-    Rewrite,
-    /// A saved original, exactly as it was saved.
-    PutBack,
-}
-
-/// The compare-and-swap of a record: its body (and version column) set only where they
-/// are still what they were ([`as_read`]).
-fn swap_sql(sql: &Names, swap: Swap) -> String {
-    let Names {
-        table,
-        body,
-        version,
-        ..
-    } = sql;
-    match version {
-        Some(version) => format!(
-            "UPDATE {table} SET {body} = ?1, {version} = {} WHERE {}",
-            match swap {
-                Swap::Rewrite => written_version(version, "?2"),
-                Swap::PutBack => String::from("?2"),
-            },
-            as_read(sql, ["?3", "?4", "?5"])
-        ),
-        None => format!(
-            "UPDATE {table} SET {body} = ?1 WHERE {}",
-            as_read(sql, ["?2", "?3", ""])
-        ),
-    }
-}
-
-/// The value a rewrite puts in the version column `version`: the tag at `tag` (text) in the
-/// storage class the column holds now. An integer or a REAL stays one where the tag is a
-/// whole number as its integer writes it (`5`, not `05` or `1.2.0`, which stay text, since
-/// `1.10` is not the number `1.1`); a BLOB stays a BLOB; anything else is text, which a
-/// column of INTEGER, NUMERIC or REAL affinity turns into a number as it does for any text
-/// that is one. In an `UPDATE`, `{version}` is the value before the update.
-fn written_version(version: &str, tag: &str) -> String {
-    format!(
-        "CASE WHEN typeof({version}) IN ('integer', 'real') \
-         AND CAST(CAST({tag} AS INTEGER) AS TEXT) IS {tag} \
-         THEN CASE typeof({version}) WHEN 'integer' THEN CAST({tag} AS INTEGER) \
-         ELSE CAST({tag} AS REAL) END \
-         WHEN typeof({version}) = 'blob' THEN CAST({tag} AS BLOB) ELSE {tag} END"
-    )
-}
-
-/// Runs [`swap_sql`]'s statement: `(body, version)` replaces `was` for `key`. How many
-/// records changed: 0 when the record is not `was` any more.
-fn swap(
-    statement: &mut rusqlite::CachedStatement<'_>,
-    versioned: bool,
-    (body, version): (&dyn ToSql, &dyn ToSql),
-    key: &dyn ToSql,
-    (was_body, was_version): (&dyn ToSql, &dyn ToSql),
-) -> Result<usize, Error> {
-    let changed = match versioned {
-        true => statement.execute(params![body, version, key, was_body, was_version])?,
-        false => statement.execute(params![body, key, was_body])?,
-    };
-    Ok(changed)
-}
-
-/// Checks that the table and its columns exist, before anything runs.
-fn check_names(conn: &Connection, store: &str, spec: &TableSpec) -> Result<(), Error> {
-    let tables = names(
-        conn,
-        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
-        [],
-    )?;
-    if !tables.contains(&spec.table) {
-        return Err(Error::NoSuchName {
-            what: "table",
-            name: spec.table.clone(),
-            store: store.to_owned(),
-            known: tables,
-        });
-    }
-    let columns = names(
-        conn,
-        "SELECT name FROM pragma_table_info(?1)",
-        [&spec.table],
-    )?;
-    let wanted = [Some(&spec.key), Some(&spec.body), spec.version.as_ref()];
-    for column in wanted.into_iter().flatten() {
-        if !columns.contains(column) {
-            return Err(Error::NoSuchName {
-                what: "column",
-                name: column.clone(),
-                store: store.to_owned(),
-                known: columns,
-            });
-        }
-    }
-    if !key_is_unique(conn, &spec.table, &spec.key)? {
-        return Err(Error::state(
-            "migrate",
-            store,
-            format!(
-                "its key column `{}` is not unique, so one compare-and-swap could rewrite two \
-                 rows and save one original; name a PRIMARY KEY or UNIQUE column with `key=`",
-                spec.key
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// Whether `key` alone identifies a row: the table's only primary-key column, or the one
-/// column of a unique index over every row.
-fn key_is_unique(conn: &Connection, table: &str, key: &str) -> Result<bool, Error> {
-    let primary = names(
-        conn,
-        "SELECT name FROM pragma_table_info(?1) WHERE pk > 0",
-        [table],
-    )?;
-    if primary == [key] {
-        return Ok(true);
-    }
-    let indexes = names(
-        conn,
-        "SELECT name FROM pragma_index_list(?1) WHERE \"unique\" = 1 AND partial = 0",
-        [table],
-    )?;
-    for index in indexes {
-        let columns = names(
-            conn,
-            "SELECT coalesce(name, '') FROM pragma_index_info(?1)",
-            [&index],
-        )?;
-        if columns == [key] {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
-fn names<P: rusqlite::Params>(
-    conn: &Connection,
-    sql: &str,
-    params: P,
-) -> Result<Vec<String>, Error> {
-    let mut statement = conn.prepare(sql)?;
-    let names = statement.query_map(params, |row| row.get::<_, String>(0))?;
-    Ok(names.collect::<Result<_, _>>()?)
-}
-
-/// An identifier as SQL reads it, whatever it holds: it reaches SQL only this way, and only
-/// after [`check_names`] found it in the catalogue.
-fn quoted(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-fn row_of(key: ValueRef<'_>, body: ValueRef<'_>, version: ValueRef<'_>) -> Result<Row, Error> {
-    let key = key_of(key)?.ok_or_else(|| no_key("the table"))?;
-    let (body, text) = bytes_of(body);
-    let version = match version {
-        ValueRef::Null => None,
-        ValueRef::Integer(version) => Some(version.to_string()),
-        other => Some(String::from_utf8_lossy(&bytes_of(other).0).into_owned()),
-    };
-    Ok(Row {
-        key,
-        body,
-        version,
-        text,
-    })
-}
-
-/// A value's bytes, and whether it was text.
-fn bytes_of(value: ValueRef<'_>) -> (Vec<u8>, bool) {
-    match value {
-        ValueRef::Text(text) => (text.to_vec(), true),
-        ValueRef::Blob(blob) => (blob.to_vec(), false),
-        ValueRef::Integer(number) => (number.to_string().into_bytes(), true),
-        ValueRef::Real(number) => (number.to_string().into_bytes(), true),
-        ValueRef::Null => (Vec::new(), true),
-    }
-}
-
-fn key_of(value: ValueRef<'_>) -> Result<Option<Key>, Error> {
-    match value {
-        ValueRef::Null => Ok(None),
-        ValueRef::Integer(key) => Ok(Some(Key::Int(key))),
-        ValueRef::Text(key) => Ok(Some(Key::Text(String::from_utf8_lossy(key).into_owned()))),
-        _ => Err(Error::state(
-            "migrate",
-            "the table",
-            "its key column holds a value that is neither an integer nor text",
-        )),
-    }
-}
-
-fn value_ref(value: &Value) -> ValueRef<'_> {
-    ValueRef::from(value)
-}
-
-fn no_key(store: &str) -> Error {
-    Error::state("migrate", store, "a record has no key (NULL)")
-}
-
 fn state_json(progress: &Progress) -> String {
     serde_json::to_string(progress).unwrap_or_default()
 }
@@ -904,29 +519,4 @@ fn parse_progress(store: &str, state: &str) -> Result<Progress, Error> {
         path: store.into(),
         reason: error.to_string(),
     })
-}
-
-/// A key as an SQL parameter.
-struct KeySql<'k>(&'k Key);
-
-impl ToSql for KeySql<'_> {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(match self.0 {
-            Key::Int(key) => ToSqlOutput::Owned(Value::Integer(*key)),
-            Key::Text(key) => ToSqlOutput::Borrowed(ValueRef::Text(key.as_bytes())),
-        })
-    }
-}
-
-/// A body as an SQL parameter, stored as text or as bytes as it was read.
-#[derive(Clone, Copy)]
-struct Body<'b>(&'b [u8], bool);
-
-impl ToSql for Body<'_> {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::Borrowed(match self.1 {
-            true => ValueRef::Text(self.0),
-            false => ValueRef::Blob(self.0),
-        }))
-    }
 }
