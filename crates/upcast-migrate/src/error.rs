@@ -121,7 +121,7 @@ impl Error {
 }
 
 /// What the server said, not only that it said something (`db error`).
-fn postgres_message(error: &postgres::Error) -> String {
+pub(crate) fn postgres_message(error: &postgres::Error) -> String {
     match error.as_db_error() {
         Some(db) => db.to_string(),
         None => error.to_string(),

@@ -6,6 +6,7 @@ mod jsonl;
 mod pg_names;
 mod postgres;
 mod schemas;
+mod secrets;
 mod sqlite;
 mod sqlite_lifecycle;
 mod sqlite_version;

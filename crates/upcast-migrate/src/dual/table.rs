@@ -30,7 +30,7 @@ impl Table {
     pub fn connect(store: &str) -> Result<Self, Error> {
         let StoreSpec::Postgres(spec) = StoreSpec::parse(store)? else {
             return Err(Error::Spec {
-                spec: store.to_owned(),
+                spec: redacted(store),
                 reason: "expected a PostgreSQL table: `postgres://USER@HOST/DB?table=NAME`".into(),
             });
         };
@@ -38,7 +38,7 @@ impl Table {
     }
 
     fn open(spec: &TableSpec) -> Result<Self, Error> {
-        let name = format!("{}?table={}", redacted(&spec.database), spec.table);
+        let name = spec.postgres_name();
         if spec.version.is_some() {
             return Err(Error::state(
                 "write to",

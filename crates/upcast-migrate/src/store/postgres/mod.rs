@@ -17,7 +17,7 @@ use postgres::{Client, NoTls};
 use serde_json::json;
 
 use super::{Entry, Progress, Restored, Standing, Store};
-use crate::spec::{TableSpec, redacted};
+use crate::spec::TableSpec;
 use crate::{Error, Key, Row};
 use schema::{BodyType, Names};
 
@@ -43,7 +43,7 @@ pub struct Postgres {
 impl Postgres {
     /// Connects to the database `spec.database` names and checks the table and columns.
     pub fn open(spec: &TableSpec) -> Result<Self, Error> {
-        let name = format!("{}?table={}", redacted(&spec.database), spec.table);
+        let name = spec.postgres_name();
         let mut client = Client::connect(&spec.database, NoTls)
             .map_err(|error| Error::state("connect to", &name, error.to_string()))?;
         let sql = schema::inspect(&mut client, &name, spec)?;
