@@ -3,6 +3,8 @@
 use std::io;
 use std::path::PathBuf;
 
+use postgres::error::DbError;
+
 /// Why a migration command could not run (the CLI's exit code 2). Records that cannot be
 /// migrated are not errors: they are left as they are and listed in the report.
 ///
@@ -120,12 +122,42 @@ impl Error {
     }
 }
 
-/// What the server said, not only that it said something (`db error`).
+/// What the server said, not only that it said something (`db error`): its message, with
+/// its detail and hint, or each cause of a failure to reach it (`error connecting to
+/// server: Connection refused (os error 111)`).
 pub(crate) fn postgres_message(error: &postgres::Error) -> String {
-    match error.as_db_error() {
-        Some(db) => db.to_string(),
-        None => error.to_string(),
+    let mut words: Vec<String> = Vec::new();
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = next {
+        let wrapper = error
+            .downcast_ref::<postgres::Error>()
+            .is_some_and(|error| error.as_db_error().is_some());
+        match error.downcast_ref::<DbError>() {
+            Some(db) => words.push(server_words(db)),
+            // `db error`, which says nothing the server's words below it do not.
+            None if wrapper => {}
+            None => {
+                let text = error.to_string();
+                if !words.last().is_some_and(|last| last.ends_with(&text)) {
+                    words.push(text);
+                }
+            }
+        }
+        next = error.source();
     }
+    words.join(": ")
+}
+
+/// The server's message, its detail and its hint.
+fn server_words(db: &DbError) -> String {
+    let mut words = db.message().to_owned();
+    if let Some(detail) = db.detail() {
+        words.push_str(&format!(" ({detail})"));
+    }
+    if let Some(hint) = db.hint() {
+        words.push_str(&format!("; hint: {hint}"));
+    }
+    words
 }
 
 fn listed(names: &[String]) -> String {

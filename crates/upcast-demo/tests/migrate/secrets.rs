@@ -1,13 +1,16 @@
 //! What `upcast migrate` prints of a store it cannot use: never its password, whatever the
-//! password holds and wherever it is given.
+//! password holds and wherever it is given, and always the server's own words for why.
 //!
 //! The stores that fail on a server (a missing table, a missing database, a bad option)
 //! need none: without one they fail to connect instead, which prints no password either.
+//! The test that reads the server's words for a missing database is skipped without a
+//! server, unless `UPCAST_REQUIRE_POSTGRES=1`.
 
 use std::thread;
 
 use upcast_demo::pg;
 
+use super::postgres::scratch;
 use super::support::migrate;
 
 /// The two halves of every password: no output may hold either.
@@ -132,4 +135,45 @@ fn no_password_of_any_character_is_printed_by_a_failing_store() {
             });
         }
     });
+}
+
+#[test]
+fn a_missing_database_is_named_in_the_servers_words() {
+    let Some(_scratch) = scratch("secrets") else {
+        return;
+    };
+    let (user, host) = server();
+    let store = format!("postgres://{user}@{host}/upcast_no_such_db?table=t");
+    for args in [
+        vec!["status", store.as_str()],
+        vec![
+            "run",
+            "jsonl:upcast-no-such.jsonl",
+            "--into",
+            store.as_str(),
+        ],
+    ] {
+        let (code, out, err) = migrate(&args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(
+            err.contains("database \"upcast_no_such_db\" does not exist"),
+            "{args:?}: the server's words are missing: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_refused_connection_says_why() {
+    let store = "postgres://postgres@127.0.0.1:1/test?table=t";
+    for args in [
+        vec!["status", store],
+        vec!["run", "jsonl:upcast-no-such.jsonl", "--into", store],
+    ] {
+        let (code, out, err) = migrate(&args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(
+            err.contains("Connection refused"),
+            "{args:?}: the cause is missing: {err}"
+        );
+    }
 }

@@ -47,8 +47,9 @@ impl Table {
                  layout); drop `version=`",
             ));
         }
-        let mut client = Client::connect(&spec.database, NoTls)
-            .map_err(|error| Error::state("connect to", &name, error.to_string()))?;
+        let mut client = Client::connect(&spec.database, NoTls).map_err(|error| {
+            Error::state("connect to", &name, crate::error::postgres_message(&error))
+        })?;
         let sql = schema::inspect(&mut client, &name, spec)?;
         Ok(Table {
             client,

@@ -44,8 +44,9 @@ impl Postgres {
     /// Connects to the database `spec.database` names and checks the table and columns.
     pub fn open(spec: &TableSpec) -> Result<Self, Error> {
         let name = spec.postgres_name();
-        let mut client = Client::connect(&spec.database, NoTls)
-            .map_err(|error| Error::state("connect to", &name, error.to_string()))?;
+        let mut client = Client::connect(&spec.database, NoTls).map_err(|error| {
+            Error::state("connect to", &name, crate::error::postgres_message(&error))
+        })?;
         let sql = schema::inspect(&mut client, &name, spec)?;
         Ok(Postgres {
             client,
