@@ -230,7 +230,7 @@ fn swap_sql(names: &Names) -> String {
     let (set_version, same_version) = match version {
         Some(version) => (
             format!(", {version} = {}", names.version_param("i.new_version")),
-            format!(" AND t.{version}::text IS NOT DISTINCT FROM i.old_version"),
+            format!(" AND t.{version}::text COLLATE \"C\" IS NOT DISTINCT FROM i.old_version"),
         ),
         None => (String::new(), String::new()),
     };
@@ -386,7 +386,9 @@ fn restore_sql(names: &Names, after: bool) -> String {
     let (set_version, same_version) = match version {
         Some(version) => (
             format!(", {version} = {}", names.version_param("p.version")),
-            format!(" AND t.{version}::text IS NOT DISTINCT FROM p.rewritten_version"),
+            format!(
+                " AND t.{version}::text COLLATE \"C\" IS NOT DISTINCT FROM p.rewritten_version"
+            ),
         ),
         None => (String::new(), String::new()),
     };

@@ -34,11 +34,14 @@ impl BodyType {
     }
 
     /// Whether the stored body `column` is still `value` (of the column's type): byte for
-    /// byte, except `jsonb`, which the server keeps only as parsed JSON.
+    /// byte, except `jsonb`, which the server keeps only as parsed JSON. Text compares in
+    /// the `C` collation, whatever the column's: under a nondeterministic one (case- or
+    /// accent-insensitive) a change of case would pass for no change.
     pub(crate) fn same(self, column: &str, value: &str) -> String {
         match self {
-            BodyType::Json => format!("{column}::text = {value}::text"),
-            BodyType::Jsonb | BodyType::Text | BodyType::Bytea => format!("{column} = {value}"),
+            BodyType::Json => format!("{column}::text COLLATE \"C\" = {value}::text"),
+            BodyType::Text => format!("{column} COLLATE \"C\" = {value}"),
+            BodyType::Jsonb | BodyType::Bytea => format!("{column} = {value}"),
         }
     }
 
