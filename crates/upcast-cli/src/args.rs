@@ -99,6 +99,11 @@ pub struct RunArgs {
     /// Pause this many milliseconds after every batch.
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub pause: u64,
+    /// How long a worker that stops answering (frozen, cut off) keeps its unit of work
+    /// before the server hands it to the others, and the longest wait for a lock: `90s`,
+    /// `5m`.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub worker_timeout: std::time::Duration,
     /// Copy every record into this PostgreSQL table at its current version, where it has
     /// none (the backfill of a move to a new store), instead of rewriting in place.
     #[arg(long, value_name = "NEW_STORE", conflicts_with_all = ["workers", "limit"])]

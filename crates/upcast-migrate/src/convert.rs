@@ -1,5 +1,7 @@
 //! The one place records meet upcast: a stored record in, what to do with it out.
 
+use std::collections::BTreeMap;
+
 use upcast::{Layout, Reader, Registry, Stored};
 
 use crate::store::Decision;
@@ -92,6 +94,26 @@ impl<'r> Converter<'r> {
                 seen: None,
             },
         }
+    }
+
+    /// The version each kind's records are migrated to: its newest.
+    ///
+    /// ```
+    /// # #[derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema, upcast::Versioned)]
+    /// # #[versioned(kind = "doc.targets", version = 3)]
+    /// # struct Note { text: String }
+    /// let layout = upcast::Layout::envelope();
+    /// let converter = upcast_migrate::Converter::new(upcast::Registry::global(), &layout);
+    /// assert_eq!(converter.targets()["doc.targets"], "3.0.0");
+    /// ```
+    pub fn targets(&self) -> BTreeMap<String, String> {
+        self.registry
+            .kinds()
+            .filter_map(|kind| {
+                let newest = self.registry.versions(kind).pop()?;
+                Some((kind.to_owned(), newest.to_string()))
+            })
+            .collect()
     }
 
     /// How many steps a record of `kind` stored at `stored` (`untagged` for none) needs.

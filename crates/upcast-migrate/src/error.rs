@@ -105,6 +105,16 @@ pub enum Error {
     /// upcast itself failed (an invalid registry).
     #[error(transparent)]
     Upcast(#[from] upcast::Error),
+    /// Another worker holds, for a moment, what this one needs: the engine waits, watching
+    /// for SIGINT and SIGTERM, and tries again.
+    #[error("`{store}` is busy: {what}")]
+    #[non_exhaustive]
+    Busy {
+        /// The store, its password hidden.
+        store: String,
+        /// What is held.
+        what: &'static str,
+    },
 }
 
 impl Error {

@@ -84,6 +84,7 @@ const ROLLBACK_BATCH: usize = 1000;
 ///
 /// See the example of the [crate].
 pub fn rollback(store: &mut dyn store::Store) -> Result<Restored, Error> {
+    store.lock(store::Action::Rollback)?;
     store.rollback(ROLLBACK_BATCH)
 }
 
@@ -93,5 +94,6 @@ pub fn rollback(store: &mut dyn store::Store) -> Result<Restored, Error> {
 ///
 /// See [`verify`] for an example.
 pub fn finalize(store: &mut dyn store::Store, delete_original: bool) -> Result<(), Error> {
+    store.lock(store::Action::Finalize)?;
     store.finalize(delete_original)
 }

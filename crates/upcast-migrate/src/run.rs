@@ -1,6 +1,7 @@
 //! `migrate run`: batches of records read in key order, converted in parallel, committed
 //! with their checkpoint, pass after pass until nothing is left or an old writer shows.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -9,8 +10,14 @@ use rayon::prelude::*;
 
 use crate::convert::{Converter, failure};
 use crate::report::{Ended, RunReport, Tally};
-use crate::store::{Decision, Entry, Progress, Store};
+use crate::store::{Action, Decision, Entry, Progress, Store};
 use crate::{Error, Key, Row};
+
+/// How long a worker that stops answering keeps its work, unless the options say.
+const DEFAULT_WORKER_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long a worker waits before it looks again for work that others hold.
+const WAIT: Duration = Duration::from_millis(20);
 
 /// How a run goes.
 ///
@@ -33,6 +40,10 @@ pub struct RunOptions {
     /// Passes after the first at most: each picks up what arrived or changed during the
     /// one before, and they go on only while each finds fewer old records than the last.
     pub follow_up_passes: u32,
+    /// How long a worker that stops answering (frozen, cut off from the server) keeps its
+    /// unit of work before the server takes it back for others, and the longest wait for
+    /// another's lock. 60 seconds unless set.
+    pub worker_timeout: Duration,
 }
 
 impl Default for RunOptions {
@@ -43,6 +54,7 @@ impl Default for RunOptions {
             max_rate: None,
             pause: Duration::ZERO,
             follow_up_passes: 3,
+            worker_timeout: DEFAULT_WORKER_TIMEOUT,
         }
     }
 }
@@ -76,6 +88,21 @@ impl RunOptions {
     pub fn max_rate(self, rate: f64) -> Self {
         RunOptions {
             max_rate: Some(rate),
+            ..self
+        }
+    }
+
+    /// The same options, a worker that stops answering letting go of its work after
+    /// `timeout` (at least a second).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let options = upcast_migrate::RunOptions::default().worker_timeout(Duration::from_secs(5));
+    /// assert_eq!(options.worker_timeout.as_secs(), 5);
+    /// ```
+    pub fn worker_timeout(self, timeout: Duration) -> Self {
+        RunOptions {
+            worker_timeout: timeout.max(Duration::from_secs(1)),
             ..self
         }
     }
@@ -143,13 +170,32 @@ pub fn run(
     observer: &mut dyn Observer,
 ) -> Result<RunReport, Error> {
     let clock = Instant::now();
+    store.lock(Action::Run)?;
+    store.set_timeout(options.worker_timeout)?;
+    let targets = converter.targets();
+    if let Some(earlier) = store.progress()? {
+        check_targets(&*store, &earlier, &targets)?;
+    }
     let fresh = Progress {
         started_at: now(),
         pass: 1,
+        targets,
         ..Progress::default()
     };
+    let Some(progress) = patiently(stop, || store.begin(fresh.clone()))? else {
+        return Ok(RunReport {
+            store: store.name(),
+            ended: Ended::Interrupted,
+            failures: Vec::new(),
+            still_arriving: Tally::default(),
+            progress: store.progress()?.unwrap_or(fresh),
+            rewritten: Tally::default(),
+            read: 0,
+            seconds: clock.elapsed().as_secs_f64(),
+        });
+    };
     let mut run = Run {
-        progress: store.begin(fresh)?,
+        progress,
         report: Tally::default(),
         found: Tally::default(),
         read: 0,
@@ -159,7 +205,9 @@ pub fn run(
     let batch = options.batch.unwrap_or_else(|| store.batch_hint());
     let ended = loop {
         let pass = run.progress.pass;
-        store.start_pass(pass, batch)?;
+        if patiently(stop, || store.start_pass(pass, batch))?.is_none() {
+            break Ended::Interrupted;
+        }
         let total = store.remaining(run.progress.after.as_ref(), pass == 1)?;
         observer.pass(pass, total);
         if let Some(ended) = run.pass(store, converter, options, batch, stop, observer)? {
@@ -245,6 +293,10 @@ impl Run {
             }
             let rows = store.read(self.progress.after.as_ref(), batch, bounded)?;
             let Some(last) = rows.last().map(|row| row.key.clone()) else {
+                if store.others_hold_work()? {
+                    thread::sleep(WAIT);
+                    continue;
+                }
                 return Ok(None);
             };
             scanned += rows.len() as u64;
@@ -253,7 +305,7 @@ impl Run {
             let conflicts = store.commit(&entries, &mut self.progress)?;
             self.applied(rewrites, &conflicts);
             observer.batch(scanned, self.rewritten);
-            slow_down(options, scanned, clock.elapsed());
+            slow_down(options, scanned, clock.elapsed(), stop);
         }
     }
 
@@ -317,15 +369,60 @@ impl Run {
     }
 }
 
-/// Sleeps for the pause, and as long as `--max-rate` asks.
-fn slow_down(options: &RunOptions, read: u64, elapsed: Duration) {
+/// Refuses to go on from `earlier` toward other versions than it went to while its saved
+/// originals are kept: a rollback would then put back a mix of the two migrations' inputs.
+fn check_targets(
+    store: &dyn Store,
+    earlier: &Progress,
+    targets: &BTreeMap<String, String>,
+) -> Result<(), Error> {
+    if earlier.finalized_at.is_some() {
+        return Ok(());
+    }
+    let moved = earlier.targets.iter().find_map(|(kind, then)| {
+        let now = targets.get(kind).filter(|now| *now != then)?;
+        Some(format!(
+            "the originals of an earlier migration of `{kind}` {then} are kept, and this run \
+             migrates it to {now}: finalize that migration (`upcast migrate finalize`) or roll \
+             it back (`upcast migrate rollback`) first"
+        ))
+    });
+    match moved {
+        Some(reason) => Err(Error::state("migrate", &store.name(), reason)),
+        None => Ok(()),
+    }
+}
+
+/// Runs `act` until the store is not busy, waiting between tries; `None` once `stop` is
+/// set while it waits.
+fn patiently<T>(
+    stop: &AtomicBool,
+    mut act: impl FnMut() -> Result<T, Error>,
+) -> Result<Option<T>, Error> {
+    loop {
+        match act() {
+            Err(Error::Busy { .. }) if !stop.load(Ordering::Relaxed) => thread::sleep(WAIT),
+            Err(Error::Busy { .. }) => return Ok(None),
+            done => return done.map(Some),
+        }
+    }
+}
+
+/// Sleeps for the pause, and as long as `--max-rate` asks, waking at once when `stop` is
+/// set.
+pub(crate) fn slow_down(options: &RunOptions, read: u64, elapsed: Duration, stop: &AtomicBool) {
     let mut wait = options.pause;
     if let Some(rate) = options.max_rate.filter(|rate| *rate > 0.0) {
         let due = Duration::from_secs_f64(read as f64 / rate);
         wait = wait.max(due.saturating_sub(elapsed));
     }
-    if !wait.is_zero() {
-        thread::sleep(wait);
+    let until = Instant::now() + wait;
+    while !stop.load(Ordering::Relaxed) {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        thread::sleep(left.min(WAIT));
     }
 }
 

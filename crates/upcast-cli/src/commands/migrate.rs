@@ -79,7 +79,15 @@ fn backfill(run: &RunArgs, into: &str, out: &mut dyn Write) -> Result<Outcome, C
     with_store(&run.store, |store, converter| {
         let stop = stop_on_signals()?;
         let mut shown = Shown::new();
-        let done = upcast_migrate::dual::backfill(store, &mut target, converter, &stop, &mut shown);
+        let options = options(run);
+        let done = upcast_migrate::dual::backfill(
+            store,
+            &mut target,
+            converter,
+            &options,
+            &stop,
+            &mut shown,
+        );
         shown.done();
         let done = done?;
         let clean = done.finished && done.failed == 0;
@@ -98,7 +106,9 @@ fn compare(args: &CompareArgs, out: &mut dyn Write) -> Result<Outcome, CliError>
 
 /// The run's options from its flags.
 fn options(run: &RunArgs) -> RunOptions {
-    let options = RunOptions::default().pause(Duration::from_millis(run.pause));
+    let options = RunOptions::default()
+        .pause(Duration::from_millis(run.pause))
+        .worker_timeout(run.worker_timeout);
     let options = match run.batch {
         Some(batch) => options.batch(batch),
         None => options,

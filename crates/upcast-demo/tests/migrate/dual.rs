@@ -385,3 +385,49 @@ fn the_playbook_walk_through_runs_as_written() {
         );
     }
 }
+
+#[test]
+fn the_backfill_keeps_to_max_rate_and_pause() {
+    let Some(mut scratch) = scratch("backfill_rate") else {
+        return;
+    };
+    let lines: String = events()
+        .lines()
+        .take(1500)
+        .map(|line| format!("{line}\n"))
+        .collect();
+    scratch.load("old", "jsonb", &lines).unwrap();
+    table(&mut scratch, "new", false);
+    let (old, new) = (scratch.store("old"), scratch.store("new"));
+    // 1,500 records at 1,000 a second cannot take less than 1.5 s: a lower bound, which a
+    // slow machine only makes longer.
+    let start = std::time::Instant::now();
+    let (code, out, err) = migrate(&["run", &old, "--into", &new, "--max-rate", "1000"]);
+    assert!(code <= 1, "{out}{err}");
+    let took = start.elapsed();
+    assert!(
+        took >= Duration::from_millis(1500),
+        "--max-rate 1000 took {took:?}"
+    );
+    assert!(count(&mut scratch, "new") > 1400, "the records are copied");
+    // Two batches with a pause of 800 ms after each cannot take less than 1.6 s.
+    scratch
+        .client
+        .batch_execute(&format!("TRUNCATE {}.new", scratch.schema))
+        .unwrap();
+    scratch
+        .client
+        .batch_execute(&format!(
+            "DROP TABLE {}.new__upcast_backfill",
+            scratch.schema
+        ))
+        .unwrap();
+    let start = std::time::Instant::now();
+    let (code, out, err) = migrate(&["run", &old, "--into", &new, "--pause", "800"]);
+    assert!(code <= 1, "{out}{err}");
+    let took = start.elapsed();
+    assert!(
+        took >= Duration::from_millis(1600),
+        "--pause 800 took {took:?}"
+    );
+}

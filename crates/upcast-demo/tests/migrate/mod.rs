@@ -4,6 +4,7 @@
 mod dual;
 mod jsonl;
 mod pg_names;
+mod pg_races;
 mod postgres;
 mod schemas;
 mod secrets;

@@ -4,15 +4,17 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 use serde::Serialize;
 
 use super::table::Table;
 use crate::convert::failure;
 use crate::report::Listed;
+use crate::run::slow_down;
 use crate::store::postgres::schema::{BodyType, Names};
 use crate::store::{Decision, Store};
-use crate::{Converter, Error, Key, Observer, Row};
+use crate::{Converter, Error, Key, Observer, Row, RunOptions};
 
 /// Records read per batch, each copied in one transaction.
 const BATCH: usize = 1000;
@@ -38,16 +40,21 @@ pub struct Backfill {
 }
 
 /// Copies every record of `from` into `into` at its current version (converted by
-/// `converter`), where `into` has no record of that key. Each batch's copies and the
+/// `converter`), where `into` has no record of that key, in batches of `options.batch`
+/// (1,000 unless set), keeping to `options.max_rate` and pausing `options.pause` after
+/// each. Each batch's copies and the
 /// position reached commit together in `into`'s database (`T__upcast_backfill`), so a
 /// backfill that dies goes on from there when run again.
 pub fn backfill(
     from: &mut dyn Store,
     into: &mut Table,
     converter: &Converter<'_>,
+    options: &RunOptions,
     stop: &AtomicBool,
     observer: &mut dyn Observer,
 ) -> Result<Backfill, Error> {
+    let size = options.batch.unwrap_or(BATCH);
+    let clock = Instant::now();
     let source = from.name();
     let mut state = Position::load(into, &source)?;
     let mut found = Backfill {
@@ -61,12 +68,12 @@ pub fn backfill(
         if stop.load(Ordering::Relaxed) {
             break;
         }
-        let page = from.standing(state.after.as_ref(), BATCH)?;
+        let page = from.standing(state.after.as_ref(), size)?;
         let Some(last) = page.last().map(|standing| standing.key.clone()) else {
             state.finished = true;
             break;
         };
-        let done = page.len() < BATCH;
+        let done = page.len() < size;
         let rows: Vec<Row> = page
             .into_iter()
             .filter_map(|standing| standing.current)
@@ -78,6 +85,7 @@ pub fn backfill(
         state.finished = done;
         state.copy(into, &source, &batch, &mut found)?;
         observer.batch(read, state.copied);
+        slow_down(options, read, clock.elapsed(), stop);
         if done {
             break;
         }

@@ -5,6 +5,8 @@ mod jsonl;
 pub(crate) mod postgres;
 mod sqlite;
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Key, Row, StoreSpec};
@@ -78,6 +80,13 @@ pub struct Progress {
     /// crash still knows what its first part found before it calls the run finished.
     #[serde(default)]
     pub pass_found: u64,
+    /// The version each kind is migrated to: a later run toward other versions is refused
+    /// while this migration's originals are kept.
+    #[serde(default)]
+    pub targets: BTreeMap<String, String>,
+    /// When the migration was finalized (its originals dropped), if it was.
+    #[serde(default)]
+    pub finalized_at: Option<u64>,
 }
 
 /// A record rewritten by the migration, with its original kept for verify and rollback.
@@ -111,6 +120,50 @@ pub struct Restored {
     pub restored: u64,
     /// Records changed since the migration rewrote them, left as they are.
     pub changed: Vec<Key>,
+    /// Records rewritten only in a copy that never took the original's place (a JSON
+    /// Lines file rolled back before `finalize`), dropped with it: their originals were
+    /// never changed, so none needed putting back.
+    pub discarded: u64,
+}
+
+/// What the engine's lock is taken for: [`Store::lock`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Action {
+    /// `run`: shared by every worker of every run.
+    Run,
+    /// `rollback`: alone.
+    Rollback,
+    /// `finalize`: alone.
+    Finalize,
+}
+
+impl Action {
+    /// The action as the engine's messages say it.
+    ///
+    /// ```
+    /// assert_eq!(upcast_migrate::store::Action::Rollback.doing(), "a rollback");
+    /// ```
+    pub fn doing(self) -> &'static str {
+        match self {
+            Action::Run => "a run",
+            Action::Rollback => "a rollback",
+            Action::Finalize => "a finalize",
+        }
+    }
+
+    /// The action as a verb, for "cannot ..." messages.
+    ///
+    /// ```
+    /// assert_eq!(upcast_migrate::store::Action::Run.verb(), "migrate");
+    /// ```
+    pub fn verb(self) -> &'static str {
+        match self {
+            Action::Run => "migrate",
+            Action::Rollback => "roll back",
+            Action::Finalize => "finalize",
+        }
+    }
 }
 
 /// A place records are stored, as the engine drives it.
@@ -143,6 +196,28 @@ pub trait Store: Send {
     /// the pass's chunks, once.
     fn start_pass(&mut self, pass: u32, batch: usize) -> Result<(), Error> {
         let _ = (pass, batch);
+        Ok(())
+    }
+
+    /// After a [`read`](Store::read) that found nothing: whether records of the pass are
+    /// still held by other workers (the engine waits and reads again, and they are its if
+    /// those workers stop answering), rather than the pass being done.
+    fn others_hold_work(&mut self) -> Result<bool, Error> {
+        Ok(false)
+    }
+
+    /// Bounds every wait: a worker of this store that stops answering (frozen, cut off)
+    /// lets go of its work after `timeout`, and a wait for another's lock ends after it.
+    fn set_timeout(&mut self, timeout: std::time::Duration) -> Result<(), Error> {
+        let _ = timeout;
+        Ok(())
+    }
+
+    /// Takes the engine's lock on the store for `action`, held until the store is dropped:
+    /// runs share it with runs (several workers), a rollback or a finalize holds it alone.
+    /// Refused, saying what holds it, when it cannot be had now.
+    fn lock(&mut self, action: Action) -> Result<(), Error> {
+        let _ = action;
         Ok(())
     }
 

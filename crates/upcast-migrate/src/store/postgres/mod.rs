@@ -10,19 +10,19 @@
 mod batch;
 pub(crate) mod schema;
 
-use std::thread;
 use std::time::Duration;
 
 use postgres::{Client, NoTls};
 use serde_json::json;
 
-use super::{Entry, Progress, Restored, Standing, Store};
+use super::{Action, Entry, Progress, Restored, Standing, Store};
 use crate::spec::TableSpec;
 use crate::{Error, Key, Row};
 use schema::{BodyType, Names};
 
-/// How long a worker waits before looking again for a chunk when the others hold the rest.
-const WAIT: Duration = Duration::from_millis(20);
+/// The first key of the engine's advisory lock on a table, held by every run (shared) or
+/// by a rollback or a finalize (alone); the second is the table's `lock` hash.
+const ENGINE_LOCK: i32 = 0x75_70_63;
 
 /// A table of a PostgreSQL database.
 ///
@@ -273,7 +273,8 @@ impl Store for Postgres {
         } = &self.sql;
         let mut tx = self.client.transaction()?;
         // One worker at a time decides whether the migration starts or goes on.
-        tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({lock}); {create}"))?;
+        one_at_a_time(&mut tx, &self.name, lock)?;
+        tx.batch_execute(&create)?;
         let state = tx.query_opt(
             &format!("SELECT state FROM {progress} WHERE id = 1 FOR UPDATE"),
             &[],
@@ -304,7 +305,7 @@ impl Store for Postgres {
         self.chunk = batch.max(1);
         let names = &self.sql;
         let mut tx = self.client.transaction()?;
-        tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({})", names.lock))?;
+        one_at_a_time(&mut tx, &self.name, &names.lock)?;
         let exists = format!("SELECT 1 FROM {} WHERE pass = $1 LIMIT 1", names.chunks);
         if tx.query_opt(&exists, &[&pass_number(pass)])?.is_none() {
             batch::split(&mut tx, names, pass, self.chunk)?;
@@ -317,6 +318,52 @@ impl Store for Postgres {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    fn others_hold_work(&mut self) -> Result<bool, Error> {
+        Ok(self.chunks_left()? > 0)
+    }
+
+    /// The server ends the session of a worker idle in its chunk's transaction for longer
+    /// (its chunk rolled back and free for others), and a wait for a lock fails after it.
+    fn set_timeout(&mut self, timeout: Duration) -> Result<(), Error> {
+        let ms = timeout.as_millis().clamp(1, i32::MAX as u128);
+        self.client.batch_execute(&format!(
+            "SET idle_in_transaction_session_timeout = {ms}; SET lock_timeout = {ms}"
+        ))?;
+        Ok(())
+    }
+
+    fn lock(&mut self, action: Action) -> Result<(), Error> {
+        let lock = &self.sql.lock;
+        let take = match action {
+            Action::Run => format!("SELECT pg_try_advisory_lock_shared({ENGINE_LOCK}, {lock})"),
+            _ => format!("SELECT pg_try_advisory_lock({ENGINE_LOCK}, {lock})"),
+        };
+        if self.client.query_one(&take, &[])?.try_get::<_, bool>(0)? {
+            return Ok(());
+        }
+        let holders = format!(
+            "SELECT string_agg(l.pid::text, ', ' ORDER BY l.pid), bool_or(l.mode = 'ShareLock') \
+             FROM pg_locks AS l WHERE l.locktype = 'advisory' AND l.granted \
+             AND l.classid::bigint = {ENGINE_LOCK} AND l.objsubid = 2 \
+             AND l.objid::bigint = ({lock}::bigint & 4294967295)"
+        );
+        let row = self.client.query_one(&holders, &[])?;
+        let pids: Option<String> = row.try_get(0)?;
+        let held_by = match row.try_get::<_, Option<bool>>(1)? {
+            Some(true) => "a run",
+            _ => "a rollback or a finalize",
+        };
+        let pids = pids.unwrap_or_else(|| "gone now".to_owned());
+        Err(Error::state(
+            action.verb(),
+            &self.name,
+            format!(
+                "{held_by} is in progress (server pid {pids}); wait for it to end, or stop it \
+                 (SIGINT or SIGTERM ends a run after its batch in flight)"
+            ),
+        ))
     }
 
     fn pass_found(&mut self, pass: u32, _local: u64) -> Result<u64, Error> {
@@ -340,8 +387,7 @@ impl Store for Postgres {
                     self.claimed = Some(id);
                     return Ok(rows);
                 }
-                None if self.chunks_left()? == 0 => return Ok(Vec::new()),
-                None => thread::sleep(WAIT),
+                None => return Ok(Vec::new()),
             }
         }
     }
@@ -453,6 +499,19 @@ impl Store for Postgres {
     }
 }
 
+/// Takes the table's lock for the rest of `tx`, or says it is busy (the engine waits and
+/// tries again, still answering signals): a blocking wait could not be interrupted.
+fn one_at_a_time(tx: &mut postgres::Transaction<'_>, store: &str, lock: &str) -> Result<(), Error> {
+    let sql = format!("SELECT pg_try_advisory_xact_lock({lock})");
+    match tx.query_one(&sql, &[])?.try_get::<_, bool>(0)? {
+        true => Ok(()),
+        false => Err(Error::Busy {
+            store: store.to_owned(),
+            what: "another worker is starting a pass",
+        }),
+    }
+}
+
 /// A chunk claimed: its id and its key range `(lo, hi]` (open where `None`), as text.
 struct Claim {
     id: i32,
@@ -471,6 +530,7 @@ fn state_json(progress: &Progress) -> String {
         "started_at": progress.started_at,
         "finished_at": progress.finished_at,
         "pass": progress.pass,
+        "targets": progress.targets,
     })
     .to_string()
 }
@@ -485,6 +545,10 @@ fn parse_state(store: &str, state: &str) -> Result<Progress, Error> {
         pass: number("pass")
             .and_then(|pass| u32::try_from(pass).ok())
             .unwrap_or(1),
+        targets: value
+            .get("targets")
+            .and_then(|targets| serde_json::from_value(targets.clone()).ok())
+            .unwrap_or_default(),
         ..Progress::default()
     })
 }

@@ -209,9 +209,14 @@ impl Store for Sqlite {
                 |row| row.get(0),
             )
             .optional()?;
-        state
+        let Some(mut progress) = state
             .map(|state| parse_progress(&self.name, &state))
-            .transpose()
+            .transpose()?
+        else {
+            return Ok(None);
+        };
+        progress.finalized_at = self.finalized_at()?.map(i64::unsigned_abs);
+        Ok(Some(progress))
     }
 
     fn begin(&mut self, fresh: Progress) -> Result<Progress, Error> {
