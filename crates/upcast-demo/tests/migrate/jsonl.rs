@@ -11,7 +11,7 @@ use upcast::Layout;
 use super::support::{Dice, events, migrate, migrated, spawn};
 
 /// A file of the dataset's envelopes repeated `copies` times, and its store argument.
-fn file(copies: usize) -> (tempfile::TempDir, std::path::PathBuf, String) {
+pub(super) fn file(copies: usize) -> (tempfile::TempDir, std::path::PathBuf, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("events.jsonl");
     fs::write(&path, events().repeat(copies)).unwrap();
@@ -19,7 +19,7 @@ fn file(copies: usize) -> (tempfile::TempDir, std::path::PathBuf, String) {
     (dir, path, spec)
 }
 
-fn beside(path: &Path, suffix: &str) -> std::path::PathBuf {
+pub(super) fn beside(path: &Path, suffix: &str) -> std::path::PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
     name.into()
@@ -317,4 +317,161 @@ fn a_run_resumes_after_a_limit_where_it_stopped() {
         resumed["progress"]["rewritten"], whole["progress"]["rewritten"],
         "each line rewritten once over the two runs, as by one run"
     );
+}
+
+/// A file of the dataset's first `count` lines with a blank line after the second, and
+/// its store argument.
+pub(super) fn head(count: usize) -> (tempfile::TempDir, std::path::PathBuf, String) {
+    let (dir, path, spec) = file(1);
+    let mut text = String::new();
+    for (number, line) in events().lines().take(count).enumerate() {
+        text.push_str(line);
+        text.push('\n');
+        if number == 1 {
+            text.push('\n');
+        }
+    }
+    fs::write(&path, text).unwrap();
+    (dir, path, spec)
+}
+
+/// `now` holds exactly one line per line of `original`, each its correct migration.
+pub(super) fn assert_migration_of(original: &str, now: &str, at: &str) {
+    let envelope = Layout::envelope();
+    let lines: Vec<&str> = now.lines().collect();
+    assert_eq!(
+        lines.len(),
+        original.lines().count(),
+        "{at}: one line per line of the original:\n{now}"
+    );
+    for (number, (before, after)) in original.lines().zip(lines).enumerate() {
+        assert_eq!(
+            after,
+            migrated(&envelope, before),
+            "{at}: line {}",
+            number + 1
+        );
+    }
+}
+
+#[test]
+fn every_stopping_point_gives_one_migrated_line_per_original_line() {
+    for batch in ["1", "2"] {
+        for limit in 0..=4 {
+            let (_dir, path, spec) = head(6);
+            let original = fs::read_to_string(&path).unwrap();
+            let limit = limit.to_string();
+            let at = format!("--batch {batch} --limit {limit}");
+            // A run stopped by its limit, one stopped before it read anything, one to the end.
+            for extra in [&["--limit", limit.as_str()][..], &["--limit", "0"], &[]] {
+                let args = [&["run", spec.as_str(), "--batch", batch][..], extra].concat();
+                let (code, out, err) = migrate(&args);
+                assert!(code <= 1, "{at}: {args:?}: {out}{err}");
+            }
+            let (code, out, err) = migrate(&["finalize", &spec]);
+            assert_eq!(code, 0, "{at}: {out}{err}");
+            assert_migration_of(&original, &fs::read_to_string(&path).unwrap(), &at);
+        }
+    }
+}
+
+#[test]
+fn kill_nine_at_random_points_then_a_run_to_the_end_gives_every_line_once() {
+    let mut dice = Dice::new(0x5eed_0011);
+    for kill in 0..12 {
+        let (_dir, path, spec) = file(1);
+        let original = fs::read_to_string(&path).unwrap();
+        let batch = dice.roll(1, 300).to_string();
+        let mut child = spawn(&["run", spec.as_str(), "--batch", &batch]);
+        thread::sleep(Duration::from_millis(dice.roll(1, 150)));
+        let _ = child.kill();
+        let _ = child.wait();
+        let at = format!("kill {kill}, --batch {batch}");
+        let (code, out, err) = migrate(&["run", &spec]);
+        assert_eq!(code, 1, "{at}: the junk customers: {out}{err}");
+        let (_, out, _) = migrate(&["verify", &spec, "--format", "json"]);
+        let verified: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(verified["verified"], 3649, "{at}: {out}");
+        assert_eq!(
+            verified["not_current"].as_array().map(Vec::len),
+            Some(2),
+            "{at}: {out}"
+        );
+        let (code, out, err) = migrate(&["finalize", &spec]);
+        assert_eq!(code, 0, "{at}: {out}{err}");
+        assert_migration_of(&original, &fs::read_to_string(&path).unwrap(), &at);
+    }
+}
+
+#[test]
+fn a_rollback_before_finalize_puts_nothing_back_and_says_what_it_dropped() {
+    let (_dir, path, spec) = file(1);
+    let original = fs::read_to_string(&path).unwrap();
+    let (_, out, _) = migrate(&["run", &spec, "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rewritten = report["progress"]["rewritten"].as_u64().unwrap();
+    assert!(rewritten > 0, "{out}");
+    let (code, out, err) = migrate(&["rollback", &spec, "--format", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let rolled: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        rolled[1]["restored"], 0,
+        "the original was never changed: {out}"
+    );
+    assert_eq!(
+        rolled[1]["discarded"], rewritten,
+        "the copy's rewrites: {out}"
+    );
+    assert_eq!(fs::read_to_string(&path).unwrap(), original);
+    assert!(!beside(&path, ".upcast-new").exists());
+}
+
+#[test]
+fn a_rollback_after_finalize_counts_the_records_it_put_back() {
+    let (_dir, path, spec) = file(1);
+    let original = fs::read_to_string(&path).unwrap();
+    let (_, out, _) = migrate(&["run", &spec, "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let (code, out, err) = migrate(&["finalize", &spec]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = migrate(&["rollback", &spec, "--format", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let rolled: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        rolled[1]["restored"], report["progress"]["rewritten"],
+        "{out}"
+    );
+    assert_eq!(rolled[1]["discarded"], 0, "{out}");
+    assert_eq!(fs::read_to_string(&path).unwrap(), original);
+}
+
+#[test]
+fn a_run_after_finalize_says_the_way_out_and_the_way_out_works() {
+    for how in ["--delete-original", "rm"] {
+        let (_dir, path, spec) = file(1);
+        migrate(&["run", &spec]);
+        let (code, out, err) = migrate(&["finalize", &spec]);
+        assert_eq!(code, 0, "{out}{err}");
+        let finalized = fs::read_to_string(&path).unwrap();
+        let (code, _, err) = migrate(&["run", &spec]);
+        assert_eq!(code, 2, "{err}");
+        for way in ["finalize", "--delete-original", "rollback"] {
+            assert!(err.contains(way), "names `{way}`: {err}");
+        }
+        match how {
+            "rm" => fs::remove_file(beside(&path, ".upcast-original")).unwrap(),
+            _ => assert_eq!(migrate(&["finalize", &spec, how]).0, 0),
+        }
+        let (code, out, err) = migrate(&["run", &spec, "--format", "json"]);
+        assert_eq!(
+            code, 1,
+            "{how}: a new migration, the junk customers: {out}{err}"
+        );
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(report["progress"]["rewritten"], 0, "{how}: {out}");
+        let copy = fs::read_to_string(beside(&path, ".upcast-new")).unwrap();
+        assert_eq!(copy, finalized, "{how}: every line current already");
+        let (code, out, err) = migrate(&["finalize", &spec]);
+        assert_eq!(code, 0, "{how}: {out}{err}");
+    }
 }
