@@ -3,6 +3,8 @@
 
 mod dual;
 mod jsonl;
+mod jsonl_files;
+mod jsonl_live;
 mod pg_names;
 mod pg_races;
 mod postgres;
