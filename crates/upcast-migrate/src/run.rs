@@ -292,16 +292,19 @@ impl Run {
                 return Ok(Some(Ended::Limit));
             }
             let rows = store.read(self.progress.after.as_ref(), batch, bounded)?;
-            let Some(last) = rows.last().map(|row| row.key.clone()) else {
+            if rows.is_empty() {
                 if store.others_hold_work()? {
                     thread::sleep(WAIT);
                     continue;
                 }
                 return Ok(None);
-            };
-            scanned += rows.len() as u64;
-            let (entries, rewrites) = self.decide(converter, rows, first_sight);
-            self.progress.after = Some(last);
+            }
+            let budget = options
+                .limit
+                .map(|limit| limit.saturating_sub(self.rewritten));
+            let (entries, rewrites) = self.decide(converter, rows, first_sight, budget);
+            scanned += entries.len() as u64;
+            self.progress.after = entries.last().map(|entry| entry.row.key.clone());
             let conflicts = store.commit(&entries, &mut self.progress)?;
             self.applied(rewrites, &conflicts);
             observer.batch(scanned, self.rewritten);
@@ -311,12 +314,15 @@ impl Run {
 
     /// Converts a batch in parallel and counts what it found (current and failing records
     /// only when `first_sight`: a later pass of a store read again meets them again). Also
-    /// the key, kind and stored version of each rewrite, for [`Run::applied`].
+    /// the key, kind and stored version of each rewrite, for [`Run::applied`]. With a
+    /// `budget` of rewrites (what `--limit` leaves), the batch ends at the record that
+    /// spends it: the entries are then a prefix of the rows, the rest left for later.
     fn decide(
         &mut self,
         converter: &Converter<'_>,
         rows: Vec<Row>,
         first_sight: bool,
+        budget: Option<u64>,
     ) -> (Vec<Entry>, Vec<Rewrite>) {
         let decided: Vec<_> = rows
             .into_par_iter()
@@ -327,13 +333,18 @@ impl Run {
             .collect();
         let mut entries = Vec::with_capacity(decided.len());
         let mut rewrites = Vec::new();
+        let mut spent = 0;
         for (row, decided) in decided {
+            if budget.is_some_and(|budget| spent >= budget) {
+                break;
+            }
             self.read += u64::from(first_sight);
             match &decided.decision {
                 Decision::Keep if first_sight => self.progress.current += 1,
                 Decision::Fail(_) if first_sight => self.progress.failed += 1,
                 Decision::Keep | Decision::Fail(_) => {}
                 Decision::Rewrite { .. } => {
+                    spent += 1;
                     self.progress.rewritten += 1;
                     self.rewritten += 1;
                     if let Some((kind, stored)) = decided.seen {

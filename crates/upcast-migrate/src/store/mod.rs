@@ -245,7 +245,9 @@ pub trait Store: Send {
     fn read(&mut self, after: Option<&Key>, limit: usize, bounded: bool)
     -> Result<Vec<Row>, Error>;
 
-    /// Applies `batch` and saves `progress`, atomically. A rewrite applies only where the
+    /// Applies `batch` and saves `progress`, atomically. `batch` is the rows of the last
+    /// [`read`](Store::read) in order, or a prefix of them (a run that reached its
+    /// `--limit`): the rows after its last are left for a later read. A rewrite applies only where the
     /// record is still what was read; the keys of those that were not are returned, and
     /// counted in `progress` as conflicts rather than rewrites before it is saved.
     fn commit(&mut self, batch: &[Entry], progress: &mut Progress) -> Result<Vec<Key>, Error>;

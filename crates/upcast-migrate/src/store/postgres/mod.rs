@@ -36,8 +36,8 @@ pub struct Postgres {
     pass: u32,
     /// About how many records a chunk holds.
     chunk: usize,
-    /// The chunk this worker holds, its transaction open.
-    claimed: Option<i32>,
+    /// The chunk this worker holds, its transaction open, and the last key read of it.
+    claimed: Option<(i32, Key)>,
 }
 
 impl Postgres {
@@ -189,6 +189,25 @@ impl Postgres {
         rows.iter()
             .map(|row| batch::row_of(&self.sql, row, [0, 1, 2]))
             .collect()
+    }
+
+    /// Ends chunk `id` at `last`, in its transaction: the rest of its range becomes a chunk
+    /// of its own, not done, for a later claim (a run that stopped at its `--limit`).
+    fn cut_chunk(&mut self, id: i32, last: &Key) -> Result<(), Error> {
+        let chunks = &self.sql.chunks;
+        let last_key = self.sql.key_param("$3");
+        let sql = format!(
+            "INSERT INTO {chunks} (pass, id, lo, hi) SELECT c.pass, \
+             (SELECT max(m.id) + 1 FROM {chunks} AS m WHERE m.pass = $1), {last_key}, c.hi \
+             FROM {chunks} AS c WHERE c.pass = $1 AND c.id = $2; \
+             UPDATE {chunks} SET hi = {last_key} WHERE pass = $1 AND id = $2"
+        );
+        let pass = pass_number(self.pass);
+        let last = last.to_string();
+        for statement in sql.split("; ") {
+            self.client.execute(statement, &[&pass, &id, &last])?;
+        }
+        Ok(())
     }
 
     /// Marks chunk `id` done with its counts, in its transaction, and commits.
@@ -384,7 +403,8 @@ impl Store for Postgres {
                         self.finish_chunk(id, [0; 4])?;
                         continue;
                     }
-                    self.claimed = Some(id);
+                    let last = rows.last().map(|row| row.key.clone());
+                    self.claimed = last.map(|last| (id, last));
                     return Ok(rows);
                 }
                 None => return Ok(Vec::new()),
@@ -393,11 +413,16 @@ impl Store for Postgres {
     }
 
     fn commit(&mut self, entries: &[Entry], progress: &mut Progress) -> Result<Vec<Key>, Error> {
-        let Some(id) = self.claimed.take() else {
+        let Some((id, read_to)) = self.claimed.take() else {
             // No chunk held: the end of a run saves when it finished.
             self.save_state(progress)?;
             return Ok(Vec::new());
         };
+        if let Some(last) = entries.last().map(|entry| &entry.row.key) {
+            if *last != read_to {
+                self.cut_chunk(id, last)?;
+            }
+        }
         let applied = batch::apply(&mut self.client, &self.sql, entries)?;
         let conflicts = applied.conflicts.len() as u64;
         let first_pass = i64::from(self.pass == 1);
