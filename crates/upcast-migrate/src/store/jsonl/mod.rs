@@ -285,7 +285,18 @@ impl JsonLines {
         let mut copy = open_own(path, OpenOptions::new().append(true))?;
         let mut out = Vec::with_capacity(self.pending_bytes.len() + self.pending_bytes.len() / 4);
         let mut entries = batch.iter().peekable();
-        for line in &self.pending {
+        // A batch cut short (a run at its `--limit`) takes the lines up to its last record;
+        // the rest are read again by the next batch.
+        let upto = match batch.last().map(|entry| &entry.row.key) {
+            Some(Key::Int(last)) => self
+                .pending
+                .iter()
+                .position(|line| line.number as i64 == *last)
+                .map_or(self.pending.len(), |at| at + 1),
+            _ => self.pending.len(),
+        };
+        let taken = &self.pending[..upto];
+        for line in taken {
             let entry = entries.next_if(|entry| entry.row.key == Key::Int(line.number as i64));
             match entry.map(|entry| &entry.decision) {
                 Some(Decision::Rewrite { body, .. }) if !line.blank => {
@@ -302,11 +313,11 @@ impl JsonLines {
         copy.write_all(&out).map_err(Error::io(path))?;
         copy.sync_data().map_err(Error::io(path))?;
         self.state.written += out.len() as u64;
-        self.state.read = self.pending_end;
-        self.state.lines = self
-            .pending
-            .last()
-            .map_or(self.state.lines, |line| line.number);
+        self.state.read = match taken.last() {
+            Some(line) if upto < self.pending.len() => self.state.read + line.raw.end as u64,
+            _ => self.pending_end,
+        };
+        self.state.lines = taken.last().map_or(self.state.lines, |line| line.number);
         self.pending.clear();
         Ok(())
     }
