@@ -1,5 +1,5 @@
 //! Store arguments: `sqlite:PATH?table=events`, `jsonl:PATH`,
-//! `postgres://USER@HOST:PORT/DB?table=events`.
+//! `postgres://USER@HOST:PORT/DB?table=events`, `mysql://USER@HOST:PORT/DB?table=events`.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -18,6 +18,10 @@ use crate::Error;
 ///   The driver's connection options (`sslmode=`, `connect_timeout=`,
 ///   `application_name=`, `password=`, ...) may be given among them: they stay in the
 ///   connection URL, [`TableSpec::database`].
+/// - `mysql://USER[:PASSWORD]@HOST[:PORT]/DB?table=events`: a table of a MySQL or MariaDB
+///   database, with the same options as SQLite (the table is named as it is, in `DB`).
+///   The driver's connection options (`socket=`, `tcp_connect_timeout_ms=`, `compress=`,
+///   `password=`, ...) may be given among them: they stay in the connection URL.
 ///
 /// # Passwords
 ///
@@ -50,6 +54,10 @@ use crate::Error;
 /// assert!(!format!("{pg:?}").contains("secret"));
 /// let StoreSpec::Postgres(table) = &pg else { unreachable!() };
 /// assert_eq!(table.database, "postgres://me:secret@db:5432/shop");
+/// let my = StoreSpec::parse("mysql://me:secret@db/shop?table=events&key=event_id")?;
+/// assert_eq!(my.to_string(), "mysql://me:***@db/shop?table=events");
+/// let StoreSpec::Mysql(table) = &my else { unreachable!() };
+/// assert_eq!((table.database.as_str(), table.key.as_str()), ("mysql://me:secret@db/shop", "event_id"));
 ///
 /// // Any character, raw where that is clear, percent-encoded where it is not.
 /// let pg = StoreSpec::parse("postgres://me:p@ss:w%2Frd@db/shop?table=events&sslmode=disable")?;
@@ -71,6 +79,9 @@ pub enum StoreSpec {
     /// A table of a PostgreSQL database, migrated in place; `database` is the connection
     /// URL.
     Postgres(TableSpec),
+    /// A table of a MySQL or MariaDB database, migrated in place; `database` is the
+    /// connection URL.
+    Mysql(TableSpec),
 }
 
 /// Where a table's records are: the table and its key, body and version columns.
@@ -117,7 +128,8 @@ impl fmt::Debug for TableSpec {
 }
 
 impl TableSpec {
-    /// The store's name in reports: the URL, its password hidden, and the table.
+    /// The store's name in reports: the URL, its password hidden, and the table (the same
+    /// for MySQL).
     pub(crate) fn postgres_name(&self) -> String {
         let url = redacted(&self.database);
         let joint = if url.contains('?') { '&' } else { '?' };
@@ -154,6 +166,40 @@ const CONNECTION_OPTIONS: [&str; 19] = [
     "load_balance_hosts",
 ];
 
+/// The connection options the MySQL driver reads from a URL.
+const MYSQL_OPTIONS: [&str; 14] = [
+    "user",
+    "password",
+    "socket",
+    "prefer_socket",
+    "compress",
+    "tcp_connect_timeout_ms",
+    "tcp_keepalive_time_ms",
+    "tcp_keepalive_probe_interval_secs",
+    "tcp_keepalive_probe_count",
+    "tcp_user_timeout_ms",
+    "stmt_cache_size",
+    "max_allowed_packet",
+    "secure_auth",
+    "enable_cleartext_plugin",
+];
+
+/// A driver's connection options, and a few of them to name in an error.
+struct Driver {
+    options: &'static [&'static str],
+    examples: &'static str,
+}
+
+const POSTGRES: Driver = Driver {
+    options: &CONNECTION_OPTIONS,
+    examples: "`sslmode`, `connect_timeout`",
+};
+
+const MYSQL: Driver = Driver {
+    options: &MYSQL_OPTIONS,
+    examples: "`socket`, `tcp_connect_timeout_ms`",
+};
+
 /// Words in the names of options that hold secrets (`password`, `sslpassword`,
 /// `passfile`, `client_secret`, `api_token`, ...).
 const SECRET_WORDS: [&str; 8] = [
@@ -182,11 +228,14 @@ impl StoreSpec {
             if path.is_empty() {
                 return Err(spec_error(text, "the database path is empty"));
             }
-            let (spec, _) = table(text, path.to_owned(), query, false)?;
+            let (spec, _) = table(text, path.to_owned(), query, None)?;
             return Ok(StoreSpec::Sqlite(spec));
         }
         if text.starts_with("postgres://") || text.starts_with("postgresql://") {
             return postgres(text).map(StoreSpec::Postgres);
+        }
+        if text.starts_with("mysql://") {
+            return mysql(text).map(StoreSpec::Mysql);
         }
         if let Some(path) = text.strip_prefix("jsonl:") {
             if path.is_empty() || path.contains('?') {
@@ -202,12 +251,39 @@ impl StoreSpec {
 /// checked by the driver.
 fn postgres(text: &str) -> Result<TableSpec, Error> {
     let url = unambiguous(text).map_err(|reason| spec_error(text, reason))?;
-    let (mut spec, connection) = table(text, String::new(), url.query().unwrap_or(""), true)?;
+    let query = url.query().unwrap_or("");
+    let (mut spec, connection) = table(text, String::new(), query, Some(&POSTGRES))?;
     let connection = connection.join("&");
     let mut database = url.clone();
     database.set_query((!connection.is_empty()).then_some(connection.as_str()));
     if let Err(error) = database.as_str().parse::<postgres::Config>() {
         let words = crate::error::postgres_message(&error);
+        return Err(spec_error(text, format!("the driver refuses it: {words}")));
+    }
+    spec.database = database.into();
+    Ok(spec)
+}
+
+/// A MySQL store: the URL, read by the `url` crate, less the engine's options, and
+/// checked by the driver.
+fn mysql(text: &str) -> Result<TableSpec, Error> {
+    let url = unambiguous(text).map_err(|reason| spec_error(text, reason))?;
+    if url.path().trim_start_matches('/').is_empty() {
+        let reason = "name the database: `mysql://USER@HOST/DB?table=NAME`";
+        return Err(spec_error(text, reason));
+    }
+    let query = url.query().unwrap_or("");
+    let (mut spec, connection) = table(text, String::new(), query, Some(&MYSQL))?;
+    let connection = connection.join("&");
+    let mut database = url.clone();
+    database.set_query((!connection.is_empty()).then_some(connection.as_str()));
+    #[cfg(feature = "mysql")]
+    if let Err(error) = mysql::Opts::from_url(database.as_str()) {
+        let words = match error {
+            // Its value is not shown: it may be a secret.
+            mysql::UrlError::InvalidValue(name, _) => format!("invalid value of `{name}`"),
+            other => other.to_string(),
+        };
         return Err(spec_error(text, format!("the driver refuses it: {words}")));
     }
     spec.database = database.into();
@@ -232,14 +308,15 @@ fn unambiguous(text: &str) -> Result<Url, String> {
 }
 
 /// The options after `?`: `table=` (required), `key=`, `body=`, `version=`, and with
-/// `connection` the driver's options, returned as written. Names and values are
-/// percent-decoded where `connection` is set (a URL).
+/// `driver` (a URL) the driver's options, returned as written. Names and values are
+/// percent-decoded in a URL.
 fn table<'q>(
     text: &str,
     database: String,
     query: &'q str,
-    connection: bool,
+    driver: Option<&Driver>,
 ) -> Result<(TableSpec, Vec<&'q str>), Error> {
+    let connection = driver.is_some();
     let mut spec = TableSpec {
         database,
         table: String::new(),
@@ -285,11 +362,13 @@ fn table<'q>(
             "key" => spec.key = value,
             "body" => spec.body = value,
             "version" => spec.version = Some(value),
-            name if connection && CONNECTION_OPTIONS.contains(&name) => passed.push(option.raw),
+            name if driver.is_some_and(|driver| driver.options.contains(&name)) => {
+                passed.push(option.raw)
+            }
             other => {
-                let more = match connection {
-                    true => " or a connection option such as `sslmode`, `connect_timeout`",
-                    false => "",
+                let more = match driver {
+                    Some(driver) => format!(" or a connection option such as {}", driver.examples),
+                    None => String::new(),
                 };
                 return Err(spec_error(
                     text,
@@ -336,7 +415,8 @@ fn options(query: &str, url: bool) -> Vec<Opt<'_>> {
         };
         let known = value.is_some()
             && (TABLE_OPTIONS.contains(&name.as_str())
-                || CONNECTION_OPTIONS.contains(&name.as_str()));
+                || CONNECTION_OPTIONS.contains(&name.as_str())
+                || MYSQL_OPTIONS.contains(&name.as_str()));
         let rest = !known && options.last().is_some_and(|last| last.secret);
         options.push(Opt {
             raw,
@@ -407,7 +487,9 @@ impl fmt::Display for StoreSpec {
         match self {
             StoreSpec::Sqlite(spec) => write!(f, "sqlite:{}?table={}", spec.database, spec.table),
             StoreSpec::Jsonl(path) => write!(f, "jsonl:{}", path.display()),
-            StoreSpec::Postgres(spec) => f.write_str(&spec.postgres_name()),
+            StoreSpec::Postgres(spec) | StoreSpec::Mysql(spec) => {
+                f.write_str(&spec.postgres_name())
+            }
         }
     }
 }
@@ -719,6 +801,94 @@ mod tests {
                     .into()
             )
         );
+    }
+
+    /// `argument` as a MySQL store argument.
+    fn as_mysql(argument: &str) -> String {
+        argument
+            .replacen("postgresql://", "mysql://", 1)
+            .replacen("postgres://", "mysql://", 1)
+    }
+
+    #[test]
+    fn no_mysql_password_of_any_character_is_shown() {
+        for middle in middles() {
+            let password = format!("{LEFT}{middle}{RIGHT}");
+            for argument in arguments(&password) {
+                let argument = as_mysql(&argument);
+                for text in shown(&argument) {
+                    assert!(
+                        !text.contains(LEFT) && !text.contains(RIGHT),
+                        "a password ({password:?}) is shown: {text:?}, of {argument:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[cfg(feature = "mysql")]
+    #[test]
+    fn a_mysql_password_of_any_character_reaches_the_driver_intact() {
+        for middle in middles() {
+            let password = format!("{LEFT}{middle}{RIGHT}");
+            let encoded = encoded(&password);
+            for argument in [
+                format!("mysql://me:{encoded}@db.example:3306/shop?table=events"),
+                format!("mysql://me@db.example/shop?password={encoded}&table=events"),
+            ] {
+                let spec = match StoreSpec::parse(&argument) {
+                    Ok(StoreSpec::Mysql(spec)) => spec,
+                    other => panic!("{argument:?} is not a MySQL store: {other:?}"),
+                };
+                let opts = mysql::Opts::from_url(&spec.database);
+                let opts = opts.unwrap_or_else(|error| panic!("{argument:?}: {error}"));
+                assert_eq!(opts.get_pass(), Some(password.as_str()), "{argument:?}");
+                assert_eq!(opts.get_user(), Some("me"), "{argument:?}");
+                assert_eq!(opts.get_db_name(), Some("shop"), "{argument:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_mysql_store_keeps_its_options_and_the_drivers() {
+        let argument = "mysql://me:s3cret@db:3307/shop?table=events&body=data&version=v\
+                        &tcp_connect_timeout_ms=500";
+        let Ok(StoreSpec::Mysql(spec)) = StoreSpec::parse(argument) else {
+            panic!("{argument:?} is a MySQL store");
+        };
+        assert_eq!(
+            spec.database,
+            "mysql://me:s3cret@db:3307/shop?tcp_connect_timeout_ms=500"
+        );
+        assert_eq!((spec.table.as_str(), spec.key.as_str()), ("events", "id"));
+        assert_eq!(
+            (spec.body.as_str(), spec.version.as_deref()),
+            ("data", Some("v"))
+        );
+        assert_eq!(
+            StoreSpec::parse(argument)
+                .map(|spec| spec.to_string())
+                .ok()
+                .as_deref(),
+            Some("mysql://me:***@db:3307/shop?tcp_connect_timeout_ms=500&table=events")
+        );
+    }
+
+    #[test]
+    fn a_mysql_store_names_its_database_table_and_known_options() {
+        for (argument, expected) in [
+            ("mysql://me@db?table=events", "name the database"),
+            ("mysql://me@db/?table=events", "name the database"),
+            ("mysql://me@db/shop", "name the table"),
+            ("mysql://me@db/shop?table=t&sslmode=off", "such as `socket`"),
+        ] {
+            let error = StoreSpec::parse(argument).map(|spec| spec.to_string());
+            let error = error
+                .err()
+                .map(|error| error.to_string())
+                .unwrap_or_default();
+            assert!(error.contains(expected), "{argument:?}: {error:?}");
+        }
     }
 
     #[test]

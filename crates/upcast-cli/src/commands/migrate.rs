@@ -148,6 +148,9 @@ fn layout(args: &StoreArgs, spec: &StoreSpec) -> Result<Layout, CliError> {
         }) | StoreSpec::Postgres(TableSpec {
             version: Some(_),
             ..
+        }) | StoreSpec::Mysql(TableSpec {
+            version: Some(_),
+            ..
         })
     );
     match (&args.inline, &args.kind, column) {

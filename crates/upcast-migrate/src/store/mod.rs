@@ -282,6 +282,11 @@ impl StoreSpec {
             StoreSpec::Sqlite(spec) => Ok(Box::new(Sqlite::open(spec)?)),
             StoreSpec::Jsonl(path) => Ok(Box::new(JsonLines::open(path)?)),
             StoreSpec::Postgres(spec) => Ok(Box::new(Postgres::open(spec)?)),
+            StoreSpec::Mysql(spec) => Err(Error::state(
+                "open",
+                &spec.postgres_name(),
+                "this build has no MySQL store yet",
+            )),
         }
     }
 }
