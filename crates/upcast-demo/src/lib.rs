@@ -21,6 +21,7 @@ pub mod dataset;
 pub mod demo;
 pub mod invoice;
 pub mod migration;
+pub mod mysql;
 pub mod order;
 pub mod perf;
 pub mod pg;
