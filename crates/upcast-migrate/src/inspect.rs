@@ -139,9 +139,10 @@ pub fn status(store: &mut dyn Store, converter: &Converter<'_>) -> Result<Status
     let progress = store.progress()?;
     let mut left = 0;
     each_record(store, |standing| {
-        let old = standing
-            .current
-            .is_some_and(|row| !matches!(converter.decide(&row).decision, Decision::Keep));
+        // What a run would rewrite, as `plan` counts it; failing records are listed apart.
+        let old = standing.current.is_some_and(|row| {
+            matches!(converter.decide(&row).decision, Decision::Rewrite { .. })
+        });
         left += u64::from(old);
     })?;
     let failures = store.failures()?;

@@ -12,13 +12,13 @@ use crate::fnv::{self, fnv};
 
 /// What each of the engine's objects holds, and the columns it is made with: an object of
 /// that name with other columns is not the engine's, and is never written.
-pub(crate) const OBJECTS: [(Object, &[&str]); 4] = [
+pub(crate) const OBJECTS: [(Object, &[&str]); 5] = [
     (
         Object::Originals,
         &["key", "body", "version", "rewritten", "rewritten_version"],
     ),
     (Object::Failures, &["key", "error"]),
-    (Object::Progress, &["id", "state", "bound"]),
+    (Object::Progress, &["id", "state"]),
     (
         Object::Chunks,
         &[
@@ -33,11 +33,23 @@ pub(crate) const OBJECTS: [(Object, &[&str]); 4] = [
             "conflicts",
         ],
     ),
+    (
+        Object::RolledBack,
+        &[
+            "rolled_back_at",
+            "key",
+            "body",
+            "version",
+            "rewritten",
+            "rewritten_version",
+        ],
+    ),
 ];
 
 /// One of the engine's own objects beside a table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Object {
+#[non_exhaustive]
+pub enum Object {
     /// Each rewritten record's original and what it was rewritten to.
     Originals,
     /// The records that could not be migrated, with why.
@@ -46,6 +58,9 @@ pub(crate) enum Object {
     Progress,
     /// The units of work that workers claim.
     Chunks,
+    /// The originals of records changed since the migration that a rollback left as they
+    /// were: kept for whoever sorts them out, never dropped by upcast.
+    RolledBack,
 }
 
 impl Object {
@@ -55,6 +70,7 @@ impl Object {
             Object::Failures => "failures",
             Object::Progress => "progress",
             Object::Chunks => "chunks",
+            Object::RolledBack => "rolled_back",
         }
     }
 }
@@ -63,7 +79,7 @@ impl Object {
 /// limit.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Beside {
-    names: [String; 4],
+    names: [String; 5],
 }
 
 impl Beside {

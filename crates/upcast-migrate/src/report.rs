@@ -290,7 +290,7 @@ impl fmt::Display for Status {
         let state = match (p.finished_at, &p.after) {
             (Some(at), _) => format!("finished at {}", utc(at)),
             (None, Some(key)) => format!("in progress, pass {}, after key `{key}`", p.pass),
-            (None, None) => format!("in progress, pass {}, from the first key", p.pass),
+            (None, None) => format!("in progress, pass {}", p.pass),
         };
         writeln!(
             f,

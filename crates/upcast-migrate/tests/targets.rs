@@ -114,6 +114,7 @@ fn a_run_toward_another_target_is_refused_while_the_first_originals_are_kept() {
             .iter()
             .all(|body| body.contains("\"version\":2"))
     );
+    drop(store);
 
     let mut store = spec.open().unwrap();
     let converter = Converter::new(&second, &layout);
@@ -133,9 +134,11 @@ fn a_run_toward_another_target_is_refused_while_the_first_originals_are_kept() {
         "untouched"
     );
 
+    drop(store);
     let mut store = spec.open().unwrap();
     upcast_migrate::rollback(&mut *store).unwrap();
     assert_eq!(bodies(&db), ORIGINALS, "the first originals, byte for byte");
+    drop(store);
 
     // Rolled back, the later build migrates from the originals.
     let mut store = spec.open().unwrap();
@@ -143,6 +146,7 @@ fn a_run_toward_another_target_is_refused_while_the_first_originals_are_kept() {
     assert_eq!(report.progress.rewritten, 3);
     upcast_migrate::rollback(&mut *store).unwrap();
     assert_eq!(bodies(&db), ORIGINALS);
+    drop(store);
 
     // Finalized, the first migration keeps no originals: the later build may go on.
     let mut store = spec.open().unwrap();

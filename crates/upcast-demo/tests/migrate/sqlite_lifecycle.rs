@@ -190,20 +190,3 @@ fn after_finalize_status_and_verify_speak_of_the_finished_migration() {
             .all(|(_, body)| body.contains("\"version\":5"))
     );
 }
-
-#[test]
-fn finalize_marks_a_progress_table_made_before_the_mark_was() {
-    let (_dir, db, spec) = clean_store(2);
-    let (code, out, _) = migrate(&["run", &spec]);
-    assert_eq!(code, 0, "{out}");
-    Connection::open(&db)
-        .unwrap()
-        .execute_batch("ALTER TABLE events__upcast_progress DROP COLUMN finalized_at")
-        .unwrap();
-    let (code, out, err) = migrate(&["finalize", &spec]);
-    assert_eq!(code, 0, "{out}{err}");
-    let (code, status, _) = migrate(&["status", &spec]);
-    assert!(code == 0 && status.contains("finished at"), "{status}");
-    let (code, _, err) = migrate(&["rollback", &spec]);
-    assert!(code == 2 && err.contains("was finalized"), "{err}");
-}

@@ -1,9 +1,12 @@
 //! Stores: where records live, behind one small trait the engine drives. The engine knows
 //! records, versions, batches and checkpoints; a store knows SQL or files.
 
+mod in_place;
 mod jsonl;
+mod lock_file;
 pub(crate) mod postgres;
 mod sqlite;
+pub mod table;
 
 use std::collections::BTreeMap;
 
@@ -11,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, Key, Row, StoreSpec};
 
+pub use in_place::InPlace;
 pub use jsonl::JsonLines;
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
@@ -279,9 +283,9 @@ impl StoreSpec {
     /// ```
     pub fn open(&self) -> Result<Box<dyn Store>, Error> {
         match self {
-            StoreSpec::Sqlite(spec) => Ok(Box::new(Sqlite::open(spec)?)),
+            StoreSpec::Sqlite(spec) => Ok(Box::new(InPlace::new(Sqlite::open(spec)?))),
             StoreSpec::Jsonl(path) => Ok(Box::new(JsonLines::open(path)?)),
-            StoreSpec::Postgres(spec) => Ok(Box::new(Postgres::open(spec)?)),
+            StoreSpec::Postgres(spec) => Ok(Box::new(InPlace::new(Postgres::open(spec)?))),
             StoreSpec::Mysql(spec) => Err(Error::state(
                 "open",
                 &spec.postgres_name(),

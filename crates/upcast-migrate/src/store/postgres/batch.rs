@@ -8,11 +8,12 @@
 use std::collections::HashSet;
 
 use postgres::types::ToSql;
-use postgres::{Client, Transaction};
+use postgres::Client;
 
 use super::pass_number;
 use super::schema::{BodyType, Names};
-use crate::store::{Decision, Entry, Restored, Saved, Standing};
+use crate::store::table::{Put, units};
+use crate::store::{Decision, Entry, Saved, Standing};
 use crate::{Error, Key, Row};
 
 /// What a batch did.
@@ -85,12 +86,13 @@ fn body_of(row: &postgres::Row, at: usize, text: bool) -> Result<Vec<u8>, Error>
 }
 
 /// Records the chunks of pass `pass`: ranges of about `size` keys, up to the greatest key
-/// now in pass 1, open-ended after (for records inserted since).
+/// now when `bounded` (pass 1), open-ended else (for records inserted since).
 pub(super) fn split(
-    tx: &mut Transaction<'_>,
+    tx: &mut Client,
     names: &Names,
     pass: u32,
     size: usize,
+    bounded: bool,
 ) -> Result<(), Error> {
     let Names {
         table, key, chunks, ..
@@ -107,7 +109,14 @@ pub(super) fn split(
         .collect::<Result<Vec<String>, _>>()?;
     let greatest = format!("SELECT max(t.{key})::text FROM {table} AS t");
     let last: Option<String> = tx.query_one(&greatest, &[])?.try_get(0)?;
-    let (lo, hi) = ranges(boundaries, last, pass == 1);
+    let units = units(
+        boundaries.into_iter().map(|key| names.key_of(key)).collect(),
+        last.map(|key| names.key_of(key)),
+        bounded,
+    );
+    let text = |key: &Option<Key>| key.as_ref().map(ToString::to_string);
+    let lo: Vec<Option<String>> = units.iter().map(|unit| text(&unit.lo)).collect();
+    let hi: Vec<Option<String>> = units.iter().map(|unit| text(&unit.hi)).collect();
     let insert = format!(
         "INSERT INTO {chunks} (pass, id, lo, hi) SELECT $1, c.n::int, {}, {} \
          FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS c(lo, hi, n)",
@@ -116,33 +125,6 @@ pub(super) fn split(
     );
     tx.execute(&insert, &[&pass_number(pass), &lo, &hi])?;
     Ok(())
-}
-
-/// The `(lo, hi]` ranges between boundaries; `bounded` ends at `last`, else the last range
-/// is open.
-fn ranges(
-    boundaries: Vec<String>,
-    last: Option<String>,
-    bounded: bool,
-) -> (Vec<Option<String>>, Vec<Option<String>>) {
-    let (mut lo, mut hi) = (Vec::new(), Vec::new());
-    let mut previous: Option<String> = None;
-    for boundary in boundaries {
-        lo.push(previous.replace(boundary.clone()));
-        hi.push(Some(boundary));
-    }
-    match (bounded, last) {
-        (true, Some(last)) if previous.as_ref() != Some(&last) => {
-            lo.push(previous);
-            hi.push(Some(last));
-        }
-        (true, _) => {}
-        (false, _) => {
-            lo.push(previous);
-            hi.push(None);
-        }
-    }
-    (lo, hi)
 }
 
 /// Applies a batch: its failures recorded, its rewrites swapped in where the record is
@@ -339,34 +321,29 @@ fn standing_sql(names: &Names, with_originals: bool, after: bool) -> String {
     )
 }
 
-/// Puts back up to `limit` originals after `after` in one transaction, where the record is
-/// still what the migration wrote; counts them, lists the others. Returns the last key
-/// looked at, or `None` once every original was.
+/// Puts back up to `limit` originals after `after`, in the open transaction, where the
+/// record is still what the migration wrote: what became of each.
 pub(super) fn restore(
     client: &mut Client,
     names: &Names,
-    after: Option<String>,
+    after: Option<&Key>,
     limit: usize,
-    restored: &mut Restored,
-) -> Result<Option<String>, Error> {
+) -> Result<Vec<Put>, Error> {
     let sql = restore_sql(names, after.is_some());
     let count = i64::try_from(limit).unwrap_or(i64::MAX);
-    let mut tx = client.transaction()?;
-    let rows = match &after {
-        Some(after) => tx.query(&sql, &[after, &count])?,
-        None => tx.query(&sql, &[&count])?,
+    let rows = match after.map(ToString::to_string) {
+        Some(after) => client.query(&sql, &[&after, &count])?,
+        None => client.query(&sql, &[&count])?,
     };
-    tx.commit()?;
-    let mut last = None;
-    for row in &rows {
-        let key: String = row.try_get(0)?;
-        match row.try_get::<_, bool>(1)? {
-            true => restored.restored += 1,
-            false => restored.changed.push(names.key_of(key.clone())),
-        }
-        last = Some(key);
-    }
-    Ok(last.filter(|_| rows.len() >= limit))
+    rows.iter()
+        .map(|row| {
+            let key = names.key_of(row.try_get(0)?);
+            Ok(match row.try_get::<_, bool>(1)? {
+                true => Put::Back(key),
+                false => Put::Changed(key),
+            })
+        })
+        .collect()
 }
 
 fn restore_sql(names: &Names, after: bool) -> String {
@@ -401,36 +378,4 @@ fn restore_sql(names: &Names, after: bool) -> String {
          SELECT p.key::text, p.key IN (SELECT gone.key FROM gone) FROM p ORDER BY p.key",
         same = body_kind.same(&format!("t.{body}"), "p.rewritten"),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ranges;
-
-    fn texts(values: &[Option<&str>]) -> Vec<Option<String>> {
-        values
-            .iter()
-            .map(|value| value.map(str::to_owned))
-            .collect()
-    }
-
-    #[test]
-    fn chunks_cover_every_key_once() {
-        let boundaries = vec!["10".to_owned(), "20".to_owned()];
-        let (lo, hi) = ranges(boundaries.clone(), Some("25".to_owned()), true);
-        assert_eq!(lo, texts(&[None, Some("10"), Some("20")]));
-        assert_eq!(hi, texts(&[Some("10"), Some("20"), Some("25")]));
-        let (lo, hi) = ranges(boundaries.clone(), Some("20".to_owned()), true);
-        assert_eq!(
-            (lo.len(), hi.last().cloned()),
-            (2, Some(Some("20".to_owned())))
-        );
-        let (lo, hi) = ranges(boundaries, Some("20".to_owned()), false);
-        assert_eq!(
-            (lo.last().cloned(), hi.last().cloned()),
-            (Some(Some("20".to_owned())), Some(None))
-        );
-        assert_eq!(ranges(Vec::new(), None, true), (Vec::new(), Vec::new()));
-        assert_eq!(ranges(Vec::new(), None, false), (vec![None], vec![None]));
-    }
 }

@@ -64,6 +64,7 @@ pub(crate) struct Names {
     pub(crate) failures: String,
     pub(crate) progress: String,
     pub(crate) chunks: String,
+    pub(crate) rolled_back: String,
     /// The key column's type as `format_type` writes it (`bigint`, `uuid`...).
     pub(crate) key_type: String,
     /// Whether keys are integers (read as [`Key::Int`]).
@@ -190,6 +191,7 @@ pub(crate) fn inspect(client: &mut Client, store: &str, spec: &TableSpec) -> Res
         failures: beside(Object::Failures),
         progress: beside(Object::Progress),
         chunks: beside(Object::Chunks),
+        rolled_back: beside(Object::RolledBack),
         integer_keys: matches!(key_type.as_str(), "smallint" | "integer" | "bigint"),
         key_type,
         body_type,

@@ -6,7 +6,8 @@ use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{Connection, ToSql, params};
 
 use super::schema::Names;
-use crate::store::{Decision, Entry, Restored};
+use crate::store::table::Put;
+use crate::store::{Decision, Entry};
 use crate::{Error, Key, Row};
 
 /// Applies a batch in `tx`: compare-and-swap rewrites with their originals saved, and the
@@ -70,15 +71,14 @@ pub(super) fn apply(tx: &Connection, sql: &Names, batch: &[Entry]) -> Result<Vec
     Ok(conflicts)
 }
 
-/// Restores up to `limit` originals after `after` in `tx`; the last key seen and whether
-/// it was the last batch.
-pub(super) fn restore_batch(
+/// Restores up to `limit` originals after `after` in `tx`, where the record is still what
+/// the migration wrote (and then forgets them): what became of each.
+pub(super) fn restore(
     tx: &Connection,
     sql: &Names,
     after: Option<&Key>,
     limit: usize,
-    restored: &mut Restored,
-) -> Result<(Option<Key>, bool), Error> {
+) -> Result<Vec<Put>, Error> {
     let Names {
         version, originals, ..
     } = sql;
@@ -93,9 +93,8 @@ pub(super) fn restore_batch(
     let mut put_back = tx.prepare_cached(&swap_sql(sql, Swap::PutBack))?;
     let mut forget = tx.prepare_cached(&format!("DELETE FROM {originals} WHERE key = ?1"))?;
     let mut rows = select.query(params![after.map(KeySql), limit as i64])?;
-    let (mut last, mut count) = (None, 0);
+    let mut puts = Vec::new();
     while let Some(row) = rows.next()? {
-        count += 1;
         let saved: [Value; 5] = [
             row.get(0)?,
             row.get(1)?,
@@ -103,14 +102,8 @@ pub(super) fn restore_batch(
             row.get(3)?,
             row.get(4)?,
         ];
-        let [
-            saved_key,
-            original,
-            original_version,
-            rewritten,
-            rewritten_version,
-        ] = &saved;
-        let key_value = key_of(value_ref(saved_key))?;
+        let [saved_key, original, original_version, rewritten, rewritten_version] = &saved;
+        let key = key_of(value_ref(saved_key))?.ok_or_else(|| no_key("the originals"))?;
         let changed = swap(
             &mut put_back,
             version.is_some(),
@@ -118,17 +111,15 @@ pub(super) fn restore_batch(
             saved_key,
             (rewritten, rewritten_version),
         )?;
-        match (changed, key_value.clone()) {
-            (1, _) => {
+        puts.push(match changed {
+            1 => {
                 forget.execute([saved_key])?;
-                restored.restored += 1;
+                Put::Back(key)
             }
-            (_, Some(key)) => restored.changed.push(key),
-            (_, None) => {}
-        }
-        last = key_value;
+            _ => Put::Changed(key),
+        });
     }
-    Ok((last, count < limit))
+    Ok(puts)
 }
 
 /// The statement that saves a record's original with its rewrite. With a version column,

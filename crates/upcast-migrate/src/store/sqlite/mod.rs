@@ -1,35 +1,33 @@
-//! SQLite: a table of records migrated in place, with the originals, the failures and the
-//! progress in tables beside it, all written in the batch's transaction.
+//! SQLite: a table of records migrated in place, with the engine's objects in tables
+//! beside it, every batch's changes in one transaction.
 //!
-//! A migration's own tables beside the table `T`:
-//! - `T__upcast_originals`: each rewritten record's original, byte for byte, and what it was
-//!   rewritten to: what `verify` compares and `rollback` puts back;
-//! - `T__upcast_failures`: the records that could not be migrated, with why;
-//! - `T__upcast_progress`: one row, the progress and, once `finalize` has run, when
-//!   (`finalized_at`). `finalize` drops the originals and the failures and keeps this row,
-//!   so that `status` and `verify` still speak of the finished migration; the next run
-//!   replaces it;
-//! - `T__upcast_rolled_back`: a rollback drops the three tables above, but first moves here
-//!   the originals of the records changed since (which it leaves as they are), with when
-//!   (`rolled_back_at`), so that no later migration reads them as its own. Each rollback
-//!   adds its rows and overwrites none; upcast never drops this table: whoever sorts those
-//!   records out does.
+//! The primitives of [`Table`] over one connection. Beside the table `T`:
+//! `T__upcast_originals` (each rewritten record's original, byte for byte, and what it was
+//! rewritten to), `T__upcast_failures`, `T__upcast_progress` (the engine's state),
+//! `T__upcast_chunks` (the units of work) and, after a rollback that left records changed
+//! since, `T__upcast_rolled_back` (their originals, never dropped by upcast). The engine's
+//! lock is a file beside the database, `DB.upcast-lock`: SQLite runs one writer at a time,
+//! so a run holds it alone too. Reads happen outside transactions; a batch's writes take
+//! the database's write lock (`BEGIN IMMEDIATE`) only to apply them, so the service's
+//! writers wait for no conversion.
 
 mod batch;
 mod schema;
+mod units;
 
 use std::path::Path;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 
-use rusqlite::types::{Value, ValueRef};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
-use batch::{
-    KeySql, apply, bytes_of, key_of, no_key, restore_batch, row_of, value_ref, version_text,
-};
-use schema::{Names, check_names, quoted};
+use batch::{KeySql, apply, bytes_of, key_of, no_key, restore, row_of, version_text};
+use schema::{Names, check_names, check_own, quoted};
 
-use super::{Entry, Progress, Restored, Saved, Standing, Store};
+use super::lock_file::LockFile;
+use super::table::{Counts, Object, Put, Table, Totals, Unit};
+use super::{Action, Entry, Saved, Standing};
+use crate::names;
 use crate::spec::TableSpec;
 use crate::{Error, Key, Row};
 
@@ -38,14 +36,18 @@ use crate::{Error, Key, Row};
 const NO_ORIGINALS: &str =
     "(SELECT NULL AS key, NULL AS body, NULL AS version, NULL AS rewritten WHERE 0)";
 
-/// A table of an SQLite database, and the migration's own tables beside it (see the
-/// module's docs).
+/// A table of an SQLite database, and the engine's tables beside it (see the module's
+/// docs).
 pub struct Sqlite {
     conn: Connection,
     name: String,
     sql: Names,
-    /// The greatest key when the run began: pass 1 migrates up to it.
-    bound: Option<Key>,
+    /// Where the engine's lock lives, and the lock once taken.
+    lock_path: std::path::PathBuf,
+    lock: Option<LockFile>,
+    /// Whether a transaction was asked for, and whether it has begun (at its first write).
+    open: bool,
+    begun: bool,
 }
 
 impl Sqlite {
@@ -61,95 +63,64 @@ impl Sqlite {
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.busy_timeout(Duration::from_secs(60))?;
         let name = format!("sqlite:{}?table={}", spec.database, spec.table);
         check_names(&conn, &name, spec)?;
-        let table = &spec.table;
+        let own = names::beside(&spec.table, None);
+        check_own(&conn, &name, &own)?;
+        let named = |object| quoted(own.of(object));
         let sql = Names {
-            table: quoted(table),
+            table: quoted(&spec.table),
             key: quoted(&spec.key),
             body: quoted(&spec.body),
             version: spec.version.as_deref().map(quoted),
-            originals: quoted(&format!("{table}__upcast_originals")),
-            failures: quoted(&format!("{table}__upcast_failures")),
-            progress: quoted(&format!("{table}__upcast_progress")),
-            rolled_back: quoted(&format!("{table}__upcast_rolled_back")),
+            originals: named(Object::Originals),
+            failures: named(Object::Failures),
+            progress: named(Object::Progress),
+            chunks: named(Object::Chunks),
+            rolled_back: named(Object::RolledBack),
         };
+        let mut lock_path = path.as_os_str().to_owned();
+        lock_path.push(".upcast-lock");
         Ok(Sqlite {
             conn,
             name,
             sql,
-            bound: None,
+            lock_path: lock_path.into(),
+            lock: None,
+            open: false,
+            begun: false,
         })
     }
 
-    fn create_tables(&self) -> Result<(), Error> {
-        let Names {
-            originals,
-            failures,
-            progress,
-            ..
-        } = &self.sql;
-        // Untyped columns keep each value's storage class: a TEXT body is put back as TEXT.
-        self.conn.execute_batch(&format!(
-            "CREATE TABLE IF NOT EXISTS {originals} (key PRIMARY KEY, body, version, rewritten, \
-             rewritten_version);
-             CREATE TABLE IF NOT EXISTS {failures} (key PRIMARY KEY, error TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS {progress} (id INTEGER PRIMARY KEY CHECK (id = 1), \
-             state TEXT NOT NULL, bound, finalized_at INTEGER);"
-        ))?;
+    /// The quoted name of one of the engine's objects.
+    fn object(&self, object: Object) -> &str {
+        match object {
+            Object::Originals => &self.sql.originals,
+            Object::Failures => &self.sql.failures,
+            Object::Progress => &self.sql.progress,
+            Object::Chunks => &self.sql.chunks,
+            _ => &self.sql.rolled_back,
+        }
+    }
+
+    /// Begins the asked-for transaction at its first write: the write lock is held only
+    /// while a batch is applied.
+    fn writing(&mut self) -> Result<&Connection, Error> {
+        if self.open && !self.begun {
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+            self.begun = true;
+        }
+        Ok(&self.conn)
+    }
+
+    /// Ends the transaction with `end` (`COMMIT` or `ROLLBACK`), if it began.
+    fn end(&mut self, end: &str) -> Result<(), Error> {
+        self.open = false;
+        if std::mem::take(&mut self.begun) {
+            self.conn.execute_batch(end)?;
+        }
         Ok(())
-    }
-
-    fn has_progress_table(&self) -> Result<bool, Error> {
-        self.has_table(&self.sql.progress)
-    }
-
-    /// When the migration was finalized (seconds since the Unix epoch), if it was.
-    fn finalized_at(&self) -> Result<Option<i64>, Error> {
-        let progress = &self.sql.progress;
-        if !self.has_progress_table()? || !marks_finalize(&self.conn, progress)? {
-            return Ok(None);
-        }
-        let at: Option<Option<i64>> = self
-            .conn
-            .query_row(
-                &format!("SELECT finalized_at FROM {progress} WHERE id = 1"),
-                [],
-                |row| row.get(0),
-            )
-            .optional()?;
-        Ok(at.flatten())
-    }
-
-    /// Refuses what needs the saved originals once `finalize` has dropped them.
-    fn not_finalized(&self, action: &'static str) -> Result<(), Error> {
-        match self.finalized_at()? {
-            Some(at) => Err(Error::state(
-                action,
-                &self.name,
-                format!(
-                    "its migration was finalized at {}, which dropped the saved originals this \
-                     needs; roll back before `finalize`, or restore a backup taken before it",
-                    utc(at)
-                ),
-            )),
-            None => Ok(()),
-        }
-    }
-
-    /// Whether the table `quoted` names (one of the migration's own) exists.
-    fn has_table(&self, quoted: &str) -> Result<bool, Error> {
-        let name = quoted.trim_matches('"').replace("\"\"", "\"");
-        let found: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
-                [name],
-                |row| row.get(0),
-            )
-            .optional()?;
-        Ok(found.is_some())
     }
 
     /// The columns of the table this store reads: key, body and, if any, version (as its
@@ -168,140 +139,203 @@ impl Sqlite {
     }
 }
 
-impl Store for Sqlite {
+impl Table for Sqlite {
     fn name(&self) -> String {
         self.name.clone()
     }
 
-    fn rescans(&self) -> bool {
-        true
-    }
-
-    fn batch_hint(&self) -> usize {
-        1000
-    }
-
-    fn remaining(&mut self, after: Option<&Key>, bounded: bool) -> Result<Option<u64>, Error> {
-        let bound = match bounded {
-            true => self.bound.clone(),
-            false => None,
-        };
-        let Names { table, key, .. } = &self.sql;
-        let range = key_range(key, after.is_some(), bound.is_some());
-        let count: i64 = self.conn.query_row(
-            &format!("SELECT count(*) FROM {table} {range}"),
-            params![after.map(KeySql), bound.as_ref().map(KeySql)],
-            |row| row.get(0),
-        )?;
-        Ok(Some(count as u64))
-    }
-
-    fn progress(&mut self) -> Result<Option<Progress>, Error> {
-        if !self.has_progress_table()? {
-            return Ok(None);
+    fn lock(&mut self, action: Action) -> Result<(), Error> {
+        if self.lock.is_none() {
+            self.lock = Some(LockFile::take(&self.lock_path, &self.name, action)?);
         }
-        let progress = &self.sql.progress;
-        let state: Option<String> = self
+        Ok(())
+    }
+
+    fn set_timeout(&mut self, timeout: Duration) -> Result<(), Error> {
+        self.conn.busy_timeout(timeout)?;
+        Ok(())
+    }
+
+    fn has(&mut self, object: Object) -> Result<bool, Error> {
+        let name = self.object(object).trim_matches('"').replace("\"\"", "\"");
+        let found: Option<i64> = self
             .conn
             .query_row(
-                &format!("SELECT state FROM {progress} WHERE id = 1"),
-                [],
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [name],
                 |row| row.get(0),
             )
             .optional()?;
-        let Some(mut progress) = state
-            .map(|state| parse_progress(&self.name, &state))
-            .transpose()?
-        else {
-            return Ok(None);
-        };
-        progress.finalized_at = self.finalized_at()?.map(i64::unsigned_abs);
-        Ok(Some(progress))
+        Ok(found.is_some())
     }
 
-    fn begin(&mut self, fresh: Progress) -> Result<Progress, Error> {
-        self.create_tables()?;
-        if let Some(progress) = self.progress()?.filter(|p| p.finished_at.is_none()) {
-            let table = &self.sql.progress;
-            let bound: Value = self.conn.query_row(
-                &format!("SELECT bound FROM {table} WHERE id = 1"),
-                [],
-                |row| row.get(0),
-            )?;
-            self.bound = key_of(value_ref(&bound))?;
-            return Ok(progress);
-        }
+    fn create_own(&mut self) -> Result<(), Error> {
         let Names {
-            table,
-            key,
+            originals,
             failures,
             progress,
+            chunks,
             ..
         } = &self.sql;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let bound: Value = tx.query_row(&format!("SELECT max({key}) FROM {table}"), [], |row| {
-            row.get(0)
-        })?;
-        tx.execute(&format!("DELETE FROM {failures}"), [])?;
-        tx.execute(
-            &format!("INSERT OR REPLACE INTO {progress} (id, state, bound) VALUES (1, ?1, ?2)"),
-            params![state_json(&fresh), bound],
-        )?;
-        tx.commit()?;
-        self.bound = key_of(value_ref(&bound))?;
-        Ok(fresh)
+        // Untyped columns keep each value's storage class: a TEXT body is put back as TEXT.
+        self.conn.execute_batch(&format!(
+            "CREATE TABLE IF NOT EXISTS {originals} (key PRIMARY KEY, body, version, rewritten, \
+             rewritten_version);
+             CREATE TABLE IF NOT EXISTS {failures} (key PRIMARY KEY, error TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS {progress} (id INTEGER PRIMARY KEY CHECK (id = 1), \
+             state TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS {chunks} (pass INTEGER NOT NULL, id INTEGER NOT NULL, \
+             lo, hi, done INTEGER NOT NULL DEFAULT 0, rewritten INTEGER NOT NULL DEFAULT 0, \
+             current INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0, \
+             conflicts INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (pass, id));"
+        ))?;
+        Ok(())
     }
 
-    fn read(
-        &mut self,
-        after: Option<&Key>,
-        limit: usize,
-        bounded: bool,
-    ) -> Result<Vec<Row>, Error> {
-        let bound = if bounded {
-            match &self.bound {
-                Some(bound) => Some(bound),
-                None => return Ok(Vec::new()),
-            }
-        } else {
-            None
-        };
+    fn drop_own(&mut self, objects: &[Object]) -> Result<(), Error> {
+        for object in objects {
+            let sql = format!("DROP TABLE IF EXISTS {}", self.object(*object));
+            self.writing()?.execute_batch(&sql)?;
+        }
+        Ok(())
+    }
+
+    fn keep_rolled_back(&mut self, at: u64) -> Result<(), Error> {
+        let (originals, rolled_back) = (self.sql.originals.clone(), self.sql.rolled_back.clone());
+        let columns = "key, body, version, rewritten, rewritten_version";
+        let conn = self.writing()?;
+        conn.execute_batch(&format!(
+            "CREATE TABLE IF NOT EXISTS {rolled_back} (rolled_back_at INTEGER NOT NULL, {columns})"
+        ))?;
+        conn.execute(
+            &format!(
+                "INSERT INTO {rolled_back} (rolled_back_at, {columns}) \
+                 SELECT ?1, {columns} FROM {originals}"
+            ),
+            [i64::try_from(at).unwrap_or(i64::MAX)],
+        )?;
+        Ok(())
+    }
+
+    /// Alone, the write lock is taken at once (the run's decisions read and write);
+    /// otherwise at the first write.
+    fn start(&mut self, alone: bool) -> Result<(), Error> {
+        self.open = true;
+        if alone {
+            self.writing()?;
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<(), Error> {
+        self.end("COMMIT")
+    }
+
+    fn abort(&mut self) -> Result<(), Error> {
+        self.end("ROLLBACK")
+    }
+
+    fn load_state(&mut self) -> Result<Option<String>, Error> {
+        let sql = format!("SELECT state FROM {} WHERE id = 1", self.sql.progress);
+        Ok(self.conn.query_row(&sql, [], |row| row.get(0)).optional()?)
+    }
+
+    fn save_state(&mut self, state: &str) -> Result<(), Error> {
+        let sql = format!(
+            "INSERT OR REPLACE INTO {} (id, state) VALUES (1, ?1)",
+            self.sql.progress
+        );
+        self.writing()?.execute(&sql, [state])?;
+        Ok(())
+    }
+
+    fn clear(&mut self, object: Object) -> Result<(), Error> {
+        let sql = format!("DELETE FROM {}", self.object(object));
+        self.writing()?.execute_batch(&sql)?;
+        Ok(())
+    }
+
+    fn has_units(&mut self, pass: u32) -> Result<bool, Error> {
+        let sql = format!("SELECT 1 FROM {} WHERE pass = ?1 LIMIT 1", self.sql.chunks);
+        let found: Option<i64> = self.conn.query_row(&sql, [pass], |row| row.get(0)).optional()?;
+        Ok(found.is_some())
+    }
+
+    fn plan_units(&mut self, pass: u32, size: usize, bounded: bool) -> Result<(), Error> {
+        self.writing()?;
+        units::plan(&self.conn, &self.sql, pass, size, bounded)
+    }
+
+    /// The one run holds the engine's lock: the first unit left is its own.
+    fn claim(&mut self, pass: u32) -> Result<Option<Unit>, Error> {
+        units::first_left(&self.conn, &self.sql, pass)
+    }
+
+    fn units_left(&mut self, pass: u32) -> Result<u64, Error> {
+        if !self.has(Object::Chunks)? {
+            return Ok(0);
+        }
+        let sql = format!("SELECT count(*) FROM {} WHERE pass = ?1 AND NOT done", self.sql.chunks);
+        let left: i64 = self.conn.query_row(&sql, [pass], |row| row.get(0))?;
+        Ok(left.unsigned_abs())
+    }
+
+    fn cut_unit(&mut self, pass: u32, unit: &Unit, last: &Key) -> Result<(), Error> {
+        self.writing()?;
+        units::cut(&self.conn, &self.sql, pass, unit, last)
+    }
+
+    fn finish_unit(&mut self, pass: u32, unit: &Unit, counts: Counts) -> Result<(), Error> {
+        self.writing()?;
+        units::finish(&self.conn, &self.sql, pass, unit, counts)
+    }
+
+    fn totals(&mut self, pass: u32) -> Result<Totals, Error> {
+        if !self.has(Object::Chunks)? {
+            return Ok(Totals::default());
+        }
+        let failing = self.has(Object::Failures)?;
+        units::totals(&self.conn, &self.sql, pass, failing)
+    }
+
+    fn scan(&mut self, unit: &Unit) -> Result<Vec<Row>, Error> {
         let Names { table, key, .. } = &self.sql;
         let columns = self.columns("");
         // Conditions that use the key's index: an `OR` would make each batch a full scan.
-        let range = key_range(key, after.is_some(), bound.is_some());
-        let sql = format!("SELECT {columns} FROM {table} {range} ORDER BY {key} LIMIT ?3");
+        let lo = match unit.lo {
+            Some(_) => format!("{key} > ?1"),
+            None => "?1 IS NULL".to_owned(),
+        };
+        let hi = match unit.hi {
+            Some(_) => format!("{key} <= ?2"),
+            None => "?2 IS NULL".to_owned(),
+        };
+        let sql = format!("SELECT {columns} FROM {table} WHERE {lo} AND {hi} ORDER BY {key}");
         let mut statement = self.conn.prepare_cached(&sql)?;
-        let mut rows =
-            statement.query(params![after.map(KeySql), bound.map(KeySql), limit as i64])?;
-        let mut read = Vec::with_capacity(limit);
+        let mut rows = statement.query(params![
+            unit.lo.as_ref().map(KeySql),
+            unit.hi.as_ref().map(KeySql)
+        ])?;
+        let mut read = Vec::new();
         while let Some(row) = rows.next()? {
             read.push(row_of(row.get_ref(0)?, row.get_ref(1)?, row.get_ref(2)?)?);
         }
         Ok(read)
     }
 
-    fn commit(&mut self, batch: &[Entry], progress: &mut Progress) -> Result<Vec<Key>, Error> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let conflicts = apply(&tx, &self.sql, batch)?;
-        progress.rewritten -= conflicts.len() as u64;
-        progress.conflicts += conflicts.len() as u64;
-        let table = &self.sql.progress;
-        tx.execute(
-            &format!("UPDATE {table} SET state = ?1 WHERE id = 1"),
-            [state_json(progress)],
-        )?;
-        tx.commit()?;
-        Ok(conflicts)
+    fn apply(&mut self, entries: &[Entry]) -> Result<Vec<Key>, Error> {
+        self.writing()?;
+        apply(&self.conn, &self.sql, entries)
+    }
+
+    fn restore(&mut self, after: Option<&Key>, limit: usize) -> Result<Vec<Put>, Error> {
+        self.writing()?;
+        restore(&self.conn, &self.sql, after, limit)
     }
 
     fn standing(&mut self, after: Option<&Key>, limit: usize) -> Result<Vec<Standing>, Error> {
         // Reading changes nothing: before any run there are no originals to join.
-        let originals = match self.has_table(&self.sql.originals)? {
+        let originals = match self.has(Object::Originals)? {
             true => self.sql.originals.clone(),
             false => NO_ORIGINALS.to_owned(),
         };
@@ -347,10 +381,6 @@ impl Store for Sqlite {
     }
 
     fn failures(&mut self) -> Result<Vec<(Key, String)>, Error> {
-        // None before a run, after a rollback, or after `finalize`.
-        if !self.has_table(&self.sql.failures)? {
-            return Ok(Vec::new());
-        }
         let failures = &self.sql.failures;
         let mut statement = self
             .conn
@@ -364,164 +394,4 @@ impl Store for Sqlite {
         Ok(found)
     }
 
-    fn rollback(&mut self, batch: usize) -> Result<Restored, Error> {
-        if !self.has_progress_table()? {
-            return Err(Error::state(
-                "roll back",
-                &self.name,
-                "no migration was started here",
-            ));
-        }
-        self.not_finalized("roll back")?;
-        let mut restored = Restored::default();
-        let mut after: Option<Key> = None;
-        loop {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let (last, done) = restore_batch(&tx, &self.sql, after.as_ref(), batch, &mut restored)?;
-            tx.commit()?;
-            match last {
-                Some(last) if !done => after = Some(last),
-                _ => break,
-            }
-        }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if !restored.changed.is_empty() {
-            keep_changed(&tx, &self.sql)?;
-        }
-        let Names {
-            originals,
-            failures,
-            progress,
-            ..
-        } = &self.sql;
-        tx.execute_batch(&format!(
-            "DROP TABLE {progress}; DROP TABLE {failures}; DROP TABLE {originals};"
-        ))?;
-        tx.commit()?;
-        Ok(restored)
-    }
-
-    /// Drops the originals and the failures, and marks the progress finalized. Finalizing
-    /// again changes nothing: what it drops is gone.
-    fn finalize(&mut self, _delete_original: bool) -> Result<(), Error> {
-        if self.finalized_at()?.is_some() {
-            return Ok(());
-        }
-        match self.progress()? {
-            Some(progress) if progress.finished_at.is_some() => {}
-            Some(_) => {
-                return Err(Error::state(
-                    "finalize",
-                    &self.name,
-                    "the migration has not finished: run it to the end, or roll it back",
-                ));
-            }
-            None => {
-                return Err(Error::state(
-                    "finalize",
-                    &self.name,
-                    "no migration was started here",
-                ));
-            }
-        }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        mark_finalized(&tx, &self.sql)?;
-        tx.commit()?;
-        Ok(())
-    }
-}
-
-/// In `tx`: drops the originals and the failures and marks the progress finalized, adding
-/// its `finalized_at` column to a progress table made before the column was.
-fn mark_finalized(tx: &Connection, sql: &Names) -> Result<(), Error> {
-    let Names {
-        originals,
-        failures,
-        progress,
-        ..
-    } = sql;
-    if !marks_finalize(tx, progress)? {
-        tx.execute_batch(&format!(
-            "ALTER TABLE {progress} ADD COLUMN finalized_at INTEGER"
-        ))?;
-    }
-    tx.execute_batch(&format!("DROP TABLE {originals}; DROP TABLE {failures};"))?;
-    tx.execute(
-        &format!("UPDATE {progress} SET finalized_at = ?1 WHERE id = 1"),
-        [seconds_now()],
-    )?;
-    Ok(())
-}
-
-/// Whether the progress table `progress` has the `finalized_at` column.
-fn marks_finalize(conn: &Connection, progress: &str) -> Result<bool, Error> {
-    let statement = conn.prepare(&format!("SELECT * FROM {progress}"))?;
-    Ok(statement.column_index("finalized_at").is_ok())
-}
-
-/// In `tx`, at the end of a rollback: moves the originals left (those of records changed
-/// since the migration rewrote them) into the rolled-back originals, adding to what earlier
-/// rollbacks kept there.
-fn keep_changed(tx: &Connection, sql: &Names) -> Result<(), Error> {
-    let Names {
-        originals,
-        rolled_back,
-        ..
-    } = sql;
-    let columns = "key, body, version, rewritten, rewritten_version";
-    tx.execute_batch(&format!(
-        "CREATE TABLE IF NOT EXISTS {rolled_back} (rolled_back_at INTEGER NOT NULL, {columns})"
-    ))?;
-    tx.execute(
-        &format!(
-            "INSERT INTO {rolled_back} (rolled_back_at, {columns}) \
-             SELECT ?1, {columns} FROM {originals}"
-        ),
-        [seconds_now()],
-    )?;
-    Ok(())
-}
-
-/// Seconds since the Unix epoch, as SQLite keeps them.
-fn seconds_now() -> i64 {
-    i64::try_from(crate::run::now()).unwrap_or(i64::MAX)
-}
-
-/// Seconds since the Unix epoch as an RFC 3339 time in UTC.
-fn utc(seconds: i64) -> humantime::Rfc3339Timestamp {
-    let seconds = u64::try_from(seconds).unwrap_or(0);
-    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(seconds))
-}
-
-/// The `WHERE` clause of keys after `?1` (if `after`) and up to `?2` (if `bounded`), in
-/// forms SQLite answers from the key's index.
-fn key_range(key: &str, after: bool, bounded: bool) -> String {
-    let conditions = [
-        (after, format!("{key} > ?1")),
-        (!after, String::from("?1 IS NULL")),
-        (bounded, format!("{key} <= ?2")),
-        (!bounded, String::from("?2 IS NULL")),
-    ];
-    let conditions: Vec<String> = conditions
-        .into_iter()
-        .filter_map(|(wanted, condition)| wanted.then_some(condition))
-        .collect();
-    format!("WHERE {}", conditions.join(" AND "))
-}
-
-fn state_json(progress: &Progress) -> String {
-    serde_json::to_string(progress).unwrap_or_default()
-}
-
-fn parse_progress(store: &str, state: &str) -> Result<Progress, Error> {
-    serde_json::from_str(state).map_err(|error| Error::BadState {
-        path: store.into(),
-        reason: error.to_string(),
-    })
 }

@@ -5,6 +5,7 @@
 use rusqlite::Connection;
 
 use crate::Error;
+use crate::names::Beside;
 use crate::spec::TableSpec;
 
 /// The quoted identifiers of the table, its columns and the migration's own tables.
@@ -16,7 +17,27 @@ pub(super) struct Names {
     pub(super) originals: String,
     pub(super) failures: String,
     pub(super) progress: String,
+    pub(super) chunks: String,
     pub(super) rolled_back: String,
+}
+
+/// Refuses a table whose engine objects would be someone else's: a table of such a name,
+/// made with other columns than the engine makes.
+pub(super) fn check_own(conn: &Connection, store: &str, own: &Beside) -> Result<(), Error> {
+    for (name, made_with) in own.each() {
+        let found = names(conn, "SELECT name FROM pragma_table_info(?1)", [name])?;
+        if !found.is_empty() && !found.iter().map(String::as_str).eq(made_with.iter().copied()) {
+            return Err(Error::state(
+                "migrate",
+                store,
+                format!(
+                    "the migration keeps its own table `{name}` beside it, and a table of that \
+                     name that is not upcast's is there already: rename that table"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Checks that the table and its columns exist, before anything runs.
