@@ -5,6 +5,8 @@ mod in_place;
 mod jsonl;
 mod lock_file;
 pub(crate) mod postgres;
+#[cfg(feature = "mysql")]
+mod mysql;
 mod sqlite;
 pub mod table;
 
@@ -17,6 +19,8 @@ use crate::{Error, Key, Row, StoreSpec};
 pub use in_place::InPlace;
 pub use jsonl::JsonLines;
 pub use postgres::Postgres;
+#[cfg(feature = "mysql")]
+pub use self::mysql::Mysql;
 pub use sqlite::Sqlite;
 
 /// What the engine decided for one record of a batch.
@@ -286,10 +290,13 @@ impl StoreSpec {
             StoreSpec::Sqlite(spec) => Ok(Box::new(InPlace::new(Sqlite::open(spec)?))),
             StoreSpec::Jsonl(path) => Ok(Box::new(JsonLines::open(path)?)),
             StoreSpec::Postgres(spec) => Ok(Box::new(InPlace::new(Postgres::open(spec)?))),
+            #[cfg(feature = "mysql")]
+            StoreSpec::Mysql(spec) => Ok(Box::new(InPlace::new(Mysql::open(spec)?))),
+            #[cfg(not(feature = "mysql"))]
             StoreSpec::Mysql(spec) => Err(Error::state(
                 "open",
                 &spec.postgres_name(),
-                "this build has no MySQL store yet",
+                "this build has no MySQL store: build upcast-migrate with its `mysql` feature",
             )),
         }
     }
