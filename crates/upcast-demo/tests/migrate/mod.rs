@@ -5,6 +5,7 @@ mod dual;
 mod jsonl;
 mod jsonl_files;
 mod jsonl_live;
+mod mysql;
 mod pg_names;
 mod pg_races;
 mod postgres;
