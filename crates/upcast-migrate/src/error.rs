@@ -3,6 +3,7 @@
 use std::io;
 use std::path::PathBuf;
 
+#[cfg(feature = "postgres")]
 use postgres::error::DbError;
 
 /// Why a migration command could not run (the CLI's exit code 2). Records that cannot be
@@ -61,9 +62,11 @@ pub enum Error {
         reason: String,
     },
     /// SQLite failed.
+    #[cfg(feature = "sqlite")]
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
     /// PostgreSQL failed.
+    #[cfg(feature = "postgres")]
     #[error("postgres: {}", postgres_message(.0))]
     Postgres(#[from] postgres::Error),
     /// Reading or writing a file failed.
@@ -135,6 +138,7 @@ impl Error {
 /// What the server said, not only that it said something (`db error`): its message, with
 /// its detail and hint, or each cause of a failure to reach it (`error connecting to
 /// server: Connection refused (os error 111)`).
+#[cfg(feature = "postgres")]
 pub(crate) fn postgres_message(error: &postgres::Error) -> String {
     let mut words: Vec<String> = Vec::new();
     let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
@@ -159,6 +163,7 @@ pub(crate) fn postgres_message(error: &postgres::Error) -> String {
 }
 
 /// The server's message, its detail and its hint.
+#[cfg(feature = "postgres")]
 fn server_words(db: &DbError) -> String {
     let mut words = db.message().to_owned();
     if let Some(detail) = db.detail() {

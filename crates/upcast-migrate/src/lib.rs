@@ -53,6 +53,7 @@
 
 mod compare;
 mod convert;
+#[cfg(feature = "postgres")]
 pub mod dual;
 mod error;
 mod fnv;

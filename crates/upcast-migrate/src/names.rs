@@ -8,6 +8,11 @@
 //! a character's boundary) and a hash of the whole name keeps it apart from every other
 //! table's: `T…__upcast_1a2b3c4d_originals`.
 
+#![cfg_attr(
+    not(any(feature = "sqlite", feature = "postgres", feature = "mysql")),
+    allow(dead_code)
+)]
+
 use crate::fnv::{self, fnv};
 
 /// What each of the engine's objects holds, and the columns it is made with: an object of

@@ -256,6 +256,7 @@ fn postgres(text: &str) -> Result<TableSpec, Error> {
     let connection = connection.join("&");
     let mut database = url.clone();
     database.set_query((!connection.is_empty()).then_some(connection.as_str()));
+    #[cfg(feature = "postgres")]
     if let Err(error) = database.as_str().parse::<postgres::Config>() {
         let words = crate::error::postgres_message(&error);
         return Err(spec_error(text, format!("the driver refuses it: {words}")));
@@ -479,6 +480,24 @@ fn spec_error(text: &str, reason: impl Into<String>) -> Error {
     Error::Spec {
         spec,
         reason: reason.into(),
+    }
+}
+
+impl StoreSpec {
+    /// The backend the store needs, as its cargo feature names it (capitalized).
+    ///
+    /// ```
+    /// let spec = upcast_migrate::StoreSpec::parse("postgres://me@db/shop?table=events")?;
+    /// assert_eq!(spec.backend(), "PostgreSQL");
+    /// # Ok::<(), upcast_migrate::Error>(())
+    /// ```
+    pub fn backend(&self) -> &'static str {
+        match self {
+            StoreSpec::Sqlite(_) => "SQLite",
+            StoreSpec::Jsonl(_) => "JSON Lines",
+            StoreSpec::Postgres(_) => "PostgreSQL",
+            StoreSpec::Mysql(_) => "MySQL",
+        }
     }
 }
 

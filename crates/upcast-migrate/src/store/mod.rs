@@ -3,10 +3,13 @@
 
 mod in_place;
 mod jsonl;
+#[cfg(feature = "sqlite")]
 mod lock_file;
-pub(crate) mod postgres;
 #[cfg(feature = "mysql")]
 mod mysql;
+#[cfg(feature = "postgres")]
+pub(crate) mod postgres;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 pub mod table;
 
@@ -18,9 +21,11 @@ use crate::{Error, Key, Row, StoreSpec};
 
 pub use in_place::InPlace;
 pub use jsonl::JsonLines;
+#[cfg(feature = "postgres")]
 pub use postgres::Postgres;
 #[cfg(feature = "mysql")]
 pub use self::mysql::Mysql;
+#[cfg(feature = "sqlite")]
 pub use sqlite::Sqlite;
 
 /// What the engine decided for one record of a batch.
@@ -287,16 +292,26 @@ impl StoreSpec {
     /// ```
     pub fn open(&self) -> Result<Box<dyn Store>, Error> {
         match self {
+            #[cfg(feature = "sqlite")]
             StoreSpec::Sqlite(spec) => Ok(Box::new(InPlace::new(Sqlite::open(spec)?))),
             StoreSpec::Jsonl(path) => Ok(Box::new(JsonLines::open(path)?)),
+            #[cfg(feature = "postgres")]
             StoreSpec::Postgres(spec) => Ok(Box::new(InPlace::new(Postgres::open(spec)?))),
             #[cfg(feature = "mysql")]
             StoreSpec::Mysql(spec) => Ok(Box::new(InPlace::new(Mysql::open(spec)?))),
-            #[cfg(not(feature = "mysql"))]
-            StoreSpec::Mysql(spec) => Err(Error::state(
+            #[allow(unreachable_patterns)]
+            other => Err(Error::state(
                 "open",
-                &spec.postgres_name(),
-                "this build has no MySQL store: build upcast-migrate with its `mysql` feature",
+                &other.to_string(),
+                format!(
+                    "this build has no {} store: build upcast-migrate with its `{}` feature",
+                    other.backend(),
+                    match other.backend() {
+                        "PostgreSQL" => "postgres",
+                        "MySQL" => "mysql",
+                        _ => "sqlite",
+                    }
+                ),
             )),
         }
     }
