@@ -70,7 +70,7 @@ pub fn plan(store: &mut dyn Store, converter: &Converter<'_>) -> Result<Plan, Er
 /// let verified = upcast_migrate::verify(&mut *store, &converter)?;
 /// assert!(verified.passed(), "{verified}");
 /// assert_eq!(verified.verified, 1);
-/// upcast_migrate::finalize(&mut *store, true)?;
+/// upcast_migrate::finalize(&mut *store, &converter, true)?;
 /// assert!(std::fs::read_to_string(&path)?.contains("\"pinned\":false"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -140,9 +140,9 @@ pub fn status(store: &mut dyn Store, converter: &Converter<'_>) -> Result<Status
     let mut left = 0;
     each_record(store, |standing| {
         // What a run would rewrite, as `plan` counts it; failing records are listed apart.
-        let old = standing.current.is_some_and(|row| {
-            matches!(converter.decide(&row).decision, Decision::Rewrite { .. })
-        });
+        let old = standing
+            .current
+            .is_some_and(|row| matches!(converter.decide(&row).decision, Decision::Rewrite { .. }));
         left += u64::from(old);
     })?;
     let failures = store.failures()?;

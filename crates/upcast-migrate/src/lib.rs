@@ -89,12 +89,33 @@ pub fn rollback(store: &mut dyn store::Store) -> Result<Restored, Error> {
     store.rollback(ROLLBACK_BATCH)
 }
 
-/// Ends a finished migration: drops the saved originals and the progress (a table), or
-/// puts the copy in the original's place (a file: the original is kept beside it unless
-/// `delete_original`).
+/// Ends a finished migration, once [`verify`] finds every rewrite to be the upcast of its
+/// saved original: drops the saved originals (a table, whose progress stays, marked
+/// finalized), or puts the copy in the original's place (a file: the original is kept
+/// beside it unless `delete_original`). Refused, the originals kept, when a rewrite is not
+/// what its original upcasts to. Returns the verification: records that could not be
+/// migrated stay at their old version and are listed there.
 ///
 /// See [`verify`] for an example.
-pub fn finalize(store: &mut dyn store::Store, delete_original: bool) -> Result<(), Error> {
+pub fn finalize(
+    store: &mut dyn store::Store,
+    converter: &Converter<'_>,
+    delete_original: bool,
+) -> Result<Verification, Error> {
     store.lock(store::Action::Finalize)?;
-    store.finalize(delete_original)
+    let verified = verify(store, converter)?;
+    if !verified.mismatched.is_empty() {
+        return Err(Error::state(
+            "finalize",
+            &store.name(),
+            format!(
+                "{} rewritten records differ from the upcast of their saved originals \
+                 (`upcast migrate verify` lists them): the originals are kept; roll back, or \
+                 find out why first",
+                verified.mismatched.len()
+            ),
+        ));
+    }
+    store.finalize(delete_original)?;
+    Ok(verified)
 }

@@ -152,7 +152,7 @@ fn a_run_toward_another_target_is_refused_while_the_first_originals_are_kept() {
     let mut store = spec.open().unwrap();
     let converter = Converter::new(&first, &layout);
     upcast_migrate::run(&mut *store, &converter, &options, &stop, &mut Quiet).unwrap();
-    upcast_migrate::finalize(&mut *store, false).unwrap();
+    upcast_migrate::finalize(&mut *store, &converter, false).unwrap();
     let converter = Converter::new(&second, &layout);
     let report = upcast_migrate::run(&mut *store, &converter, &options, &stop, &mut Quiet).unwrap();
     assert_eq!(report.progress.rewritten, 3);

