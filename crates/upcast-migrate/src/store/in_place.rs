@@ -154,7 +154,8 @@ impl<T: Table> InPlace<T> {
                     return Ok(rows);
                 }
                 None => {
-                    self.table.finish_unit(self.pass, &unit, Counts::default())?;
+                    self.table
+                        .finish_unit(self.pass, &unit, Counts::default())?;
                     self.table.commit()?;
                 }
             }

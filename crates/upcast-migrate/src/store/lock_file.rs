@@ -62,7 +62,9 @@ fn refusal(holder: &str) -> String {
         true => "another upcast command",
         false => holder,
     };
-    format!("{holder} is in progress; wait for it to end, or stop it (SIGINT or SIGTERM ends a run after its batch in flight)")
+    format!(
+        "{holder} is in progress; wait for it to end, or stop it (SIGINT or SIGTERM ends a run after its batch in flight)"
+    )
 }
 
 #[cfg(unix)]

@@ -19,12 +19,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, Key, Row, StoreSpec};
 
+#[cfg(feature = "mysql")]
+pub use self::mysql::Mysql;
 pub use in_place::InPlace;
 pub use jsonl::JsonLines;
 #[cfg(feature = "postgres")]
 pub use postgres::Postgres;
-#[cfg(feature = "mysql")]
-pub use self::mysql::Mysql;
 #[cfg(feature = "sqlite")]
 pub use sqlite::Sqlite;
 

@@ -7,8 +7,8 @@
 
 use std::collections::HashSet;
 
-use postgres::types::ToSql;
 use postgres::Client;
+use postgres::types::ToSql;
 
 use super::pass_number;
 use super::schema::{BodyType, Names};
@@ -110,7 +110,10 @@ pub(super) fn split(
     let greatest = format!("SELECT max(t.{key})::text FROM {table} AS t");
     let last: Option<String> = tx.query_one(&greatest, &[])?.try_get(0)?;
     let units = units(
-        boundaries.into_iter().map(|key| names.key_of(key)).collect(),
+        boundaries
+            .into_iter()
+            .map(|key| names.key_of(key))
+            .collect(),
         last.map(|key| names.key_of(key)),
         bounded,
     );

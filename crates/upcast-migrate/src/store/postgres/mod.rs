@@ -111,7 +111,6 @@ impl Postgres {
             .map(|row| batch::row_of(&self.sql, row, [0, 1, 2]))
             .collect()
     }
-
 }
 
 impl Table for Postgres {
@@ -274,7 +273,10 @@ impl Table for Postgres {
 
     fn has_units(&mut self, pass: u32) -> Result<bool, Error> {
         let sql = format!("SELECT 1 FROM {} WHERE pass = $1 LIMIT 1", self.sql.chunks);
-        Ok(self.client.query_opt(&sql, &[&pass_number(pass)])?.is_some())
+        Ok(self
+            .client
+            .query_opt(&sql, &[&pass_number(pass)])?
+            .is_some())
     }
 
     fn plan_units(&mut self, pass: u32, size: usize, bounded: bool) -> Result<(), Error> {
@@ -354,9 +356,8 @@ impl Table for Postgres {
              {failing} FROM {chunks}"
         );
         let row = self.client.query_one(&sql, &[&pass_number(pass)])?;
-        let count = |at: usize| -> Result<u64, Error> {
-            Ok(row.try_get::<_, i64>(at)?.unsigned_abs())
-        };
+        let count =
+            |at: usize| -> Result<u64, Error> { Ok(row.try_get::<_, i64>(at)?.unsigned_abs()) };
         let mut totals = Totals::default();
         totals.all.rewritten = count(0)?;
         totals.all.current = count(1)?;

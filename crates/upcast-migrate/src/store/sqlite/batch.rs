@@ -102,7 +102,13 @@ pub(super) fn restore(
             row.get(3)?,
             row.get(4)?,
         ];
-        let [saved_key, original, original_version, rewritten, rewritten_version] = &saved;
+        let [
+            saved_key,
+            original,
+            original_version,
+            rewritten,
+            rewritten_version,
+        ] = &saved;
         let key = key_of(value_ref(saved_key))?.ok_or_else(|| no_key("the originals"))?;
         let changed = swap(
             &mut put_back,

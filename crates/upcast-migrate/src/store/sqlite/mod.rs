@@ -257,7 +257,10 @@ impl Table for Sqlite {
 
     fn has_units(&mut self, pass: u32) -> Result<bool, Error> {
         let sql = format!("SELECT 1 FROM {} WHERE pass = ?1 LIMIT 1", self.sql.chunks);
-        let found: Option<i64> = self.conn.query_row(&sql, [pass], |row| row.get(0)).optional()?;
+        let found: Option<i64> = self
+            .conn
+            .query_row(&sql, [pass], |row| row.get(0))
+            .optional()?;
         Ok(found.is_some())
     }
 
@@ -275,7 +278,10 @@ impl Table for Sqlite {
         if !self.has(Object::Chunks)? {
             return Ok(0);
         }
-        let sql = format!("SELECT count(*) FROM {} WHERE pass = ?1 AND NOT done", self.sql.chunks);
+        let sql = format!(
+            "SELECT count(*) FROM {} WHERE pass = ?1 AND NOT done",
+            self.sql.chunks
+        );
         let left: i64 = self.conn.query_row(&sql, [pass], |row| row.get(0))?;
         Ok(left.unsigned_abs())
     }
@@ -393,5 +399,4 @@ impl Table for Sqlite {
         }
         Ok(found)
     }
-
 }

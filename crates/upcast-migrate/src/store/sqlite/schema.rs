@@ -26,7 +26,12 @@ pub(super) struct Names {
 pub(super) fn check_own(conn: &Connection, store: &str, own: &Beside) -> Result<(), Error> {
     for (name, made_with) in own.each() {
         let found = names(conn, "SELECT name FROM pragma_table_info(?1)", [name])?;
-        if !found.is_empty() && !found.iter().map(String::as_str).eq(made_with.iter().copied()) {
+        if !found.is_empty()
+            && !found
+                .iter()
+                .map(String::as_str)
+                .eq(made_with.iter().copied())
+        {
             return Err(Error::state(
                 "migrate",
                 store,

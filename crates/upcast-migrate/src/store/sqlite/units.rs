@@ -29,11 +29,13 @@ pub(super) fn plan(
     while let Some(row) = rows.next()? {
         boundaries.extend(key_of(row.get_ref(0)?)?);
     }
-    let greatest: Value = conn.query_row(&format!("SELECT max({key}) FROM {table}"), [], |row| {
-        row.get(0)
-    })?;
-    let mut insert =
-        conn.prepare(&format!("INSERT INTO {chunks} (pass, id, lo, hi) VALUES (?1, ?2, ?3, ?4)"))?;
+    let greatest: Value =
+        conn.query_row(&format!("SELECT max({key}) FROM {table}"), [], |row| {
+            row.get(0)
+        })?;
+    let mut insert = conn.prepare(&format!(
+        "INSERT INTO {chunks} (pass, id, lo, hi) VALUES (?1, ?2, ?3, ?4)"
+    ))?;
     for unit in units(boundaries, key_of(value_ref(&greatest))?, bounded) {
         insert.execute(params![
             pass,
@@ -50,19 +52,37 @@ pub(super) fn first_left(conn: &Connection, sql: &Names, pass: u32) -> Result<Op
     let chunks = &sql.chunks;
     let found = conn
         .query_row(
-            &format!("SELECT id, lo, hi FROM {chunks} WHERE pass = ?1 AND NOT done ORDER BY id LIMIT 1"),
+            &format!(
+                "SELECT id, lo, hi FROM {chunks} WHERE pass = ?1 AND NOT done ORDER BY id LIMIT 1"
+            ),
             [pass],
-            |row| Ok((row.get::<_, i64>(0)?, row.get::<_, Value>(1)?, row.get::<_, Value>(2)?)),
+            |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, Value>(1)?,
+                    row.get::<_, Value>(2)?,
+                ))
+            },
         )
         .optional()?;
     let Some((id, lo, hi)) = found else {
         return Ok(None);
     };
-    Ok(Some(Unit::new(id, key_of(value_ref(&lo))?, key_of(value_ref(&hi))?)))
+    Ok(Some(Unit::new(
+        id,
+        key_of(value_ref(&lo))?,
+        key_of(value_ref(&hi))?,
+    )))
 }
 
 /// Ends `unit` at `last`; the rest of its range becomes the pass's next unit.
-pub(super) fn cut(conn: &Connection, sql: &Names, pass: u32, unit: &Unit, last: &Key) -> Result<(), Error> {
+pub(super) fn cut(
+    conn: &Connection,
+    sql: &Names,
+    pass: u32,
+    unit: &Unit,
+    last: &Key,
+) -> Result<(), Error> {
     let chunks = &sql.chunks;
     conn.execute(
         &format!(
@@ -80,7 +100,13 @@ pub(super) fn cut(conn: &Connection, sql: &Names, pass: u32, unit: &Unit, last: 
 }
 
 /// Marks `unit` finished with its counts.
-pub(super) fn finish(conn: &Connection, sql: &Names, pass: u32, unit: &Unit, counts: Counts) -> Result<(), Error> {
+pub(super) fn finish(
+    conn: &Connection,
+    sql: &Names,
+    pass: u32,
+    unit: &Unit,
+    counts: Counts,
+) -> Result<(), Error> {
     let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     conn.execute(
         &format!(
@@ -101,7 +127,12 @@ pub(super) fn finish(conn: &Connection, sql: &Names, pass: u32, unit: &Unit, cou
 }
 
 /// The sums of the finished units, what `pass` found, and the failures listed.
-pub(super) fn totals(conn: &Connection, sql: &Names, pass: u32, failing: bool) -> Result<Totals, Error> {
+pub(super) fn totals(
+    conn: &Connection,
+    sql: &Names,
+    pass: u32,
+    failing: bool,
+) -> Result<Totals, Error> {
     let failing = match failing {
         true => format!("(SELECT count(*) FROM {})", sql.failures),
         false => "0".to_owned(),
