@@ -3,9 +3,31 @@
 //!
 //! upcast reads any stored version; this crate rewrites the stored data, so the oldest
 //! steps can one day be retired. A [`Store`](store::Store) is records with a key, read in
-//! key order in batches and rewritten with compare-and-swap: an SQLite table rewritten in
-//! place, or a JSON Lines file copied into a new one. The engine knows records, versions,
-//! batches and checkpoints, and nothing of SQL or files.
+//! key order in batches and rewritten with compare-and-swap: a table of SQLite,
+//! PostgreSQL or MySQL/MariaDB rewritten in place, or a JSON Lines file copied into a new
+//! one (copy-and-transform). Each backend is a cargo feature (`sqlite`, `postgres`,
+//! `mysql`, all on by default); JSON Lines is always there.
+//!
+//! The engine owns every rule; a table store offers primitives and nothing else:
+//!
+//! ```text
+//!   run | verify | rollback | finalize | status      (this crate's functions, the CLI)
+//!                        |
+//!   engine: passes, units of work, checkpoints, saved originals, conflicts,
+//!           failures, locks, the names of its own objects      (store::InPlace)
+//!                        |
+//!   store::table::Table: lock, own objects, transactions, state, units
+//!                        (plan, claim, cut, finish), scan, apply, restore
+//!          |                    |                     |
+//!       SQLite             PostgreSQL          MySQL / MariaDB
+//! ```
+//!
+//! [`store::table`] says what every implementation guarantees; one conformance suite
+//! runs against every store. Runs, rollbacks and finalizes exclude each other across
+//! processes and machines (a run shares with other runs' workers); a worker that stops
+//! answering lets go of its work within [`RunOptions::worker_timeout`]; store names of any
+//! length or spelling, and passwords of any characters, are input, never trusted and
+//! never printed.
 //!
 //! - [`run`]: batches of records, converted in parallel, each batch committed with its
 //!   checkpoint and the originals it replaced; a `kill -9` at any instant leaves the old
@@ -16,7 +38,8 @@
 //!   old writer is still running.
 //! - [`verify`]: every record current, every rewrite the upcast of its saved original.
 //! - [`rollback`]: the exact original bytes back, except where the service changed a
-//!   record since (listed, never overwritten). [`finalize`] drops the originals.
+//!   record since (listed, never overwritten; their originals kept apart). [`finalize`]
+//!   verifies, then drops the originals.
 //! - [`plan`] and [`status`]: what a run would do, and where one stands.
 //!
 //! The CLI's `upcast migrate` is a thin layer over these calls.
