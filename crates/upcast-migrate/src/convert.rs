@@ -91,9 +91,20 @@ impl<'r> Converter<'r> {
             }
             Err(error) => Decided {
                 decision: Decision::Fail(error.to_string()),
-                seen: None,
+                seen: self.seen(row),
             },
         }
+    }
+
+    /// The kind and stored version of a record that failed to convert, where its header
+    /// tells them (a record that is not JSON, or names no kind, has none).
+    fn seen(&self, row: &Row) -> Option<(String, String)> {
+        if self.external {
+            return None;
+        }
+        let header = self.reader.header(&row.body).ok()?;
+        let kind = header.kind()?.to_owned();
+        Some((kind, header.tag().unwrap_or("untagged").to_owned()))
     }
 
     /// The version each kind's records are migrated to: its newest.

@@ -23,20 +23,20 @@ pub fn plan(store: &mut dyn Store, converter: &Converter<'_>) -> Result<Plan, Er
     each_record(store, |standing| {
         let Some(row) = &standing.current else { return };
         let decided = converter.decide(row);
-        match (&decided.decision, &decided.seen) {
-            (Decision::Fail(why), _) => plan.failing.push(failure(&row.key, why)),
-            (decision, Some((kind, stored))) => {
-                plan.records.add(kind, stored, 1);
-                if let Decision::Rewrite { .. } = decision {
-                    plan.to_rewrite += 1;
-                }
-                let count = converter.steps(kind, stored);
-                steps
-                    .entry(kind.clone())
-                    .or_default()
-                    .insert(stored.clone(), count);
-            }
-            (_, None) => {}
+        if let Decision::Fail(why) = &decided.decision {
+            plan.failing.push(failure(&row.key, why));
+        }
+        if let Decision::Rewrite { .. } = decided.decision {
+            plan.to_rewrite += 1;
+        }
+        // Failing records too, where their header names them: the table counts every one.
+        if let Some((kind, stored)) = &decided.seen {
+            plan.records.add(kind, stored, 1);
+            let count = converter.steps(kind, stored);
+            steps
+                .entry(kind.clone())
+                .or_default()
+                .insert(stored.clone(), count);
         }
     })?;
     plan.steps = steps;
