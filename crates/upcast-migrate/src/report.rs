@@ -1,5 +1,6 @@
 //! What the migration commands report, for people (`Display`) and programs (`Serialize`).
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, UNIX_EPOCH};
@@ -129,10 +130,24 @@ impl fmt::Display for RunReport {
             self.store, self.read, self.seconds, self.progress.pass
         )?;
         let p = &self.progress;
+        let (rewrites, records) = (p.rewritten, p.records_rewritten);
+        let rewritten = match rewrites.cmp(&records) {
+            _ if records == 0 => rewrites.to_string(),
+            Ordering::Equal => rewrites.to_string(),
+            Ordering::Greater => format!(
+                "{records} records ({rewrites} rewrites: {} rewritten again, their service \
+                 wrote them at an old version since)",
+                rewrites - records
+            ),
+            Ordering::Less => format!(
+                "{rewrites} ({records} records with their originals saved, as verify counts \
+                 them, earlier runs' included)"
+            ),
+        };
         writeln!(
             f,
-            "  rewritten {}, current {}, failed {}, changed while migrating {}",
-            p.rewritten, p.current, p.failed, p.conflicts
+            "  rewritten {rewritten}, current {}, failed {}, changed while migrating {}",
+            p.current, p.failed, p.conflicts
         )?;
         if !self.rewritten.is_empty() {
             writeln!(

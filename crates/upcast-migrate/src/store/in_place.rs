@@ -208,6 +208,7 @@ impl<T: Table> Store for InPlace<T> {
         progress.conflicts = totals.all.conflicts;
         progress.failed = totals.failing;
         progress.pass_found = totals.found_in_pass;
+        progress.records_rewritten = self.table.count(Object::Originals)?;
         Ok(Some(progress))
     }
 

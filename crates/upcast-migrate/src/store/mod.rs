@@ -93,6 +93,11 @@ pub struct Progress {
     /// crash still knows what its first part found before it calls the run finished.
     #[serde(default)]
     pub pass_found: u64,
+    /// Records rewritten at least once, each with one saved original: what `verify`
+    /// checks. [`rewritten`](Progress::rewritten) counts rewrites, and a record its service
+    /// wrote at an old version again during the migration is rewritten again.
+    #[serde(default)]
+    pub records_rewritten: u64,
     /// The version each kind is migrated to: a later run toward other versions is refused
     /// while this migration's originals are kept.
     #[serde(default)]

@@ -165,6 +165,9 @@ pub trait Table: Send {
     /// Whether `object` exists.
     fn has(&mut self, object: Object) -> Result<bool, Error>;
 
+    /// How many rows `object` holds (0 when it does not exist).
+    fn count(&mut self, object: Object) -> Result<u64, Error>;
+
     /// Creates the engine's objects that do not exist; changes none that does.
     fn create_own(&mut self) -> Result<(), Error>;
 

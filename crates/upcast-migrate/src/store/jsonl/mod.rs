@@ -506,7 +506,11 @@ impl Store for JsonLines {
     /// `None` once a finalized migration's kept original is deleted: it is over.
     fn progress(&mut self) -> Result<Option<Progress>, Error> {
         let over = self.state.finalized && !present(&self.paths.kept);
-        Ok(self.state.progress.clone().filter(|_| !over))
+        // Each line is copied once: every rewrite is a record of its own.
+        Ok(self.state.progress.clone().filter(|_| !over).map(|mut progress| {
+            progress.records_rewritten = progress.rewritten;
+            progress
+        }))
     }
 
     fn begin(&mut self, fresh: Progress) -> Result<Progress, Error> {

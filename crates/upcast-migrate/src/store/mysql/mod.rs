@@ -118,6 +118,15 @@ impl Table for Mysql {
         has_table(&mut self.db, self.sql.plain(object))
     }
 
+    fn count(&mut self, object: Object) -> Result<u64, Error> {
+        if !self.has(object)? {
+            return Ok(0);
+        }
+        let sql = format!("SELECT COUNT(*) FROM {}", self.sql.of(object));
+        let row = self.db.first(&sql, Vec::new())?.unwrap_or_default();
+        Ok(row.into_iter().next().map_or(0, conn::count))
+    }
+
     /// Checks again that no table of the engine's names is someone else's, then makes
     /// those missing.
     fn create_own(&mut self) -> Result<(), Error> {

@@ -168,6 +168,14 @@ impl Table for Postgres {
         Ok(row.try_get(0)?)
     }
 
+    fn count(&mut self, object: Object) -> Result<u64, Error> {
+        if !self.has(object)? {
+            return Ok(0);
+        }
+        let sql = format!("SELECT count(*) FROM {}", self.object(object));
+        Ok(self.client.query_one(&sql, &[])?.try_get::<_, i64>(0)?.unsigned_abs())
+    }
+
     fn create_own(&mut self) -> Result<(), Error> {
         let Names {
             originals,

@@ -169,6 +169,15 @@ impl Table for Sqlite {
         Ok(found.is_some())
     }
 
+    fn count(&mut self, object: Object) -> Result<u64, Error> {
+        if !self.has(object)? {
+            return Ok(0);
+        }
+        let sql = format!("SELECT count(*) FROM {}", self.object(object));
+        let count: i64 = self.conn.query_row(&sql, [], |row| row.get(0))?;
+        Ok(count.unsigned_abs())
+    }
+
     fn create_own(&mut self) -> Result<(), Error> {
         let Names {
             originals,
