@@ -126,7 +126,8 @@ impl fmt::Display for RunReport {
         let rate = self.read as f64 / self.seconds.max(1e-9);
         writeln!(
             f,
-            "Migrated {}: {} records in {:.2} s ({rate:.0} records/s), {} passes",
+            "Migrated {}: {} records there when it began in {:.2} s ({rate:.0} records/s), \
+             {} passes (later passes take what arrived or changed meanwhile)",
             self.store, self.read, self.seconds, self.progress.pass
         )?;
         let p = &self.progress;
