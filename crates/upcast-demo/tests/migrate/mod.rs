@@ -1,6 +1,7 @@
 //! Migrations of the demo's dataset through real child processes: killed at random,
 //! racing a live writer, rolled back.
 
+mod conformance;
 mod dual;
 mod jsonl;
 mod jsonl_files;
