@@ -13,6 +13,7 @@
     allow(dead_code)
 )]
 
+use crate::Error;
 use crate::fnv::{self, fnv};
 
 /// What each of the engine's objects holds, and the columns it is made with: an object of
@@ -104,6 +105,40 @@ impl Beside {
             .zip(OBJECTS)
             .map(|(name, (_, columns))| (name.as_str(), columns))
     }
+}
+
+/// Refuses, before anything is written, a table whose engine objects would be someone
+/// else's: the user's table itself, or a table of such a name made with other columns
+/// than the engine makes. `columns_of` reads the columns of a table of the store (none
+/// when there is no such table); `shown` is how the message names an object.
+pub(crate) fn check_own(
+    store: &str,
+    table: &str,
+    own: &Beside,
+    mut columns_of: impl FnMut(&str) -> Result<Vec<String>, Error>,
+    shown: impl Fn(&str) -> String,
+) -> Result<(), Error> {
+    for (name, made_with) in own.each() {
+        let found = columns_of(name)?;
+        let theirs = name == table
+            || (!found.is_empty()
+                && !found
+                    .iter()
+                    .map(String::as_str)
+                    .eq(made_with.iter().copied()));
+        if theirs {
+            return Err(Error::state(
+                "migrate",
+                store,
+                format!(
+                    "the migration keeps its own table `{}` beside it, and a table of that \
+                     name that is not upcast's is there already: rename that table",
+                    shown(name)
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The names of the engine's objects beside `table`, under the server's identifier limit

@@ -236,29 +236,16 @@ fn key_type(column: &Column) -> String {
     }
 }
 
-/// Refuses a table whose engine objects would be, or are, someone else's: the table
-/// itself, or a table of that name made with other columns than the engine makes.
+/// Refuses a table whose engine objects would be someone else's ([`names::check_own`]).
 fn check_own(db: &mut Db, table: &str, own: &Beside) -> Result<(), Error> {
-    for (name, made_with) in own.each() {
-        let found = columns(db, name)?;
-        let theirs = name == table
-            || (!found.is_empty()
-                && !found
-                    .iter()
-                    .map(|c| c.name.as_str())
-                    .eq(made_with.iter().copied()));
-        if theirs {
-            return Err(Error::state(
-                "migrate",
-                db.store(),
-                format!(
-                    "the migration keeps its own table `{name}` beside it, and a table of that \
-                     name that is not upcast's is there already: rename that table"
-                ),
-            ));
-        }
-    }
-    Ok(())
+    let store = db.store().to_owned();
+    let columns_of = |name: &str| -> Result<Vec<String>, Error> {
+        Ok(columns(db, name)?
+            .into_iter()
+            .map(|column| column.name)
+            .collect())
+    };
+    names::check_own(&store, table, own, columns_of, str::to_owned)
 }
 
 fn columns(db: &mut Db, table: &str) -> Result<Vec<Column>, Error> {

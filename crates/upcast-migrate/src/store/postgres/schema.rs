@@ -3,7 +3,7 @@
 
 use postgres::Client;
 
-use crate::names::{self, Beside, Object};
+use crate::names::{self, Object};
 use crate::spec::TableSpec;
 use crate::{Error, Key};
 
@@ -180,7 +180,13 @@ pub(crate) fn inspect(client: &mut Client, store: &str, spec: &TableSpec) -> Res
         ));
     }
     let own = names::beside(&table, Some(IDENTIFIER_LIMIT));
-    check_own(client, store, &schema, &table, &own)?;
+    let columns_of = |name: &str| -> Result<Vec<String>, Error> {
+        let found = self::columns(client, &schema, name)?;
+        Ok(found.into_iter().map(|column| column.name).collect())
+    };
+    names::check_own(store, &table, &own, columns_of, |name| {
+        format!("{schema}.{name}")
+    })?;
     let beside = |object| format!("{}.{}", quoted(&schema), quoted(own.of(object)));
     Ok(Names {
         table: format!("{}.{}", quoted(&schema), quoted(&table)),
@@ -199,37 +205,6 @@ pub(crate) fn inspect(client: &mut Client, store: &str, spec: &TableSpec) -> Res
         version_type,
         lock: format!("hashtext({})", literal(&format!("upcast:{schema}.{table}"))),
     })
-}
-
-/// Refuses a table whose engine objects would be, or are, someone else's: the user's table
-/// itself, or a table of that name made with other columns than the engine makes.
-fn check_own(
-    client: &mut Client,
-    store: &str,
-    schema: &str,
-    table: &str,
-    own: &Beside,
-) -> Result<(), Error> {
-    for (name, made_with) in own.each() {
-        let found = columns(client, schema, name)?;
-        let theirs = name == table
-            || (!found.is_empty()
-                && !found
-                    .iter()
-                    .map(|c| c.name.as_str())
-                    .eq(made_with.iter().copied()));
-        if theirs {
-            return Err(Error::state(
-                "migrate",
-                store,
-                format!(
-                    "the migration keeps its own table `{schema}.{name}` beside it, and a table \
-                     of that name that is not upcast's is there already: rename that table"
-                ),
-            ));
-        }
-    }
-    Ok(())
 }
 
 fn columns(client: &mut Client, schema: &str, table: &str) -> Result<Vec<Column>, Error> {

@@ -67,7 +67,7 @@ impl Sqlite {
         let name = format!("sqlite:{}?table={}", spec.database, spec.table);
         check_names(&conn, &name, spec)?;
         let own = names::beside(&spec.table, None);
-        check_own(&conn, &name, &own)?;
+        check_own(&conn, &name, &spec.table, &own)?;
         let named = |object| quoted(own.of(object));
         let sql = Names {
             table: quoted(&spec.table),

@@ -21,28 +21,15 @@ pub(super) struct Names {
     pub(super) rolled_back: String,
 }
 
-/// Refuses a table whose engine objects would be someone else's: a table of such a name,
-/// made with other columns than the engine makes.
-pub(super) fn check_own(conn: &Connection, store: &str, own: &Beside) -> Result<(), Error> {
-    for (name, made_with) in own.each() {
-        let found = names(conn, "SELECT name FROM pragma_table_info(?1)", [name])?;
-        if !found.is_empty()
-            && !found
-                .iter()
-                .map(String::as_str)
-                .eq(made_with.iter().copied())
-        {
-            return Err(Error::state(
-                "migrate",
-                store,
-                format!(
-                    "the migration keeps its own table `{name}` beside it, and a table of that \
-                     name that is not upcast's is there already: rename that table"
-                ),
-            ));
-        }
-    }
-    Ok(())
+/// Refuses a table whose engine objects would be someone else's ([`names::check_own`]).
+pub(super) fn check_own(
+    conn: &Connection,
+    store: &str,
+    table: &str,
+    own: &Beside,
+) -> Result<(), Error> {
+    let columns_of = |name: &str| names(conn, "SELECT name FROM pragma_table_info(?1)", [name]);
+    crate::names::check_own(store, table, own, columns_of, str::to_owned)
 }
 
 /// Checks that the table and its columns exist, before anything runs.
