@@ -137,23 +137,22 @@ fn check(found: &mut Verification, converter: &Converter<'_>, standing: Standing
 /// ```
 pub fn status(store: &mut dyn Store, converter: &Converter<'_>) -> Result<Status, Error> {
     let progress = store.progress()?;
-    let mut left = 0;
+    let (mut left, mut failures) = (0, Vec::new());
+    // Read as the records stand now: after a finalize, what failed is still there.
     each_record(store, |standing| {
-        // What a run would rewrite, as `plan` counts it; failing records are listed apart.
-        let old = standing
-            .current
-            .is_some_and(|row| matches!(converter.decide(&row).decision, Decision::Rewrite { .. }));
-        left += u64::from(old);
+        let Some(row) = standing.current else { return };
+        match converter.decide(&row).decision {
+            // What a run would rewrite, as `plan` counts it.
+            Decision::Rewrite { .. } => left += 1,
+            Decision::Fail(why) => failures.push(failure(&row.key, &why)),
+            Decision::Keep => {}
+        }
     })?;
-    let failures = store.failures()?;
     Ok(Status {
         store: store.name(),
         progress,
         left,
-        failures: failures
-            .iter()
-            .map(|(key, why)| failure(key, why))
-            .collect(),
+        failures,
     })
 }
 

@@ -227,10 +227,12 @@ pub fn run(
     };
     let failures = store.failures()?;
     run.progress.failed = failures.len() as u64;
+    // Every batch saved its own progress; a run that finished also says when. One that
+    // stopped writes nothing now: another worker may have finished the migration since.
     if matches!(ended, Ended::Finished | Ended::OldWriter) {
         run.progress.finished_at = Some(now());
+        store.commit(&[], &mut run.progress)?;
     }
-    store.commit(&[], &mut run.progress)?;
     // What the store saved: the same, or, for a store shared by many workers, all of theirs.
     if let Some(progress) = store.progress()? {
         run.progress = progress;

@@ -14,8 +14,8 @@
 //!
 //! Where a property checks several things that are each worth knowing (what a refusal
 //! says, what status says after `finalize`), it gathers what is wrong as [`Findings`] and
-//! fails at its end with all of them. A check that fails on the current engine is marked
-//! `DEFECT` where it is made.
+//! fails at its end with all of them. A check that failed on the engine when the suite was
+//! written is marked `REGRESSION` with the defect it found.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -834,10 +834,10 @@ fn runs_exclude_each_other<F: Fixture>() {
     for command in ["rollback", "finalize"] {
         let (code, out, err) = migrate(&[command, &store]);
         assert_eq!(code, 2, "{at}: {command} during a run: {out}{err}");
-        // DEFECT (JSON Lines): its own lock says "another upcast process is migrating it",
-        // not what is in progress; and `finalize` verifies the copy before it takes that
-        // lock (`Store::lock` is a no-op for JSON Lines), so during a run it may report
-        // instead that rewrites "differ from the upcast of their saved originals".
+        // REGRESSION (JSON Lines): its own lock said "another upcast process is migrating
+        // it", not what is in progress; and `finalize` verified the copy before taking that
+        // lock, so during a run it could report that rewrites "differ from the upcast of
+        // their saved originals".
         findings.check(says_a_run_is_in_progress(&err), || {
             format!("`{command}` during a run does not say a run is in progress: {err}")
         });
@@ -894,11 +894,10 @@ fn runs_exclude_each_other<F: Fixture>() {
         slow.signal("TERM");
         let (code, out, err) = slow.end(&format!("{at}: the slow run after SIGTERM"));
         assert_eq!(code, 1, "{at}: the slow run stopped: {out}{err}");
-        // DEFECT (PostgreSQL, MySQL): the stopped run saves its own stale state over the
-        // finished one (run.rs ends every run with `store.commit(&[], progress)`, which
-        // `InPlace::commit` saves as it is when no unit is claimed): `finished_at` is lost,
-        // status says "in progress, pass 1" and `finalize` refuses "the migration has not
-        // finished".
+        // REGRESSION (PostgreSQL, MySQL): the stopped run saved its own stale state over the
+        // finished one (every run ended with `store.commit(&[], progress)`, saved as it
+        // was): `finished_at` was lost, status said "in progress, pass 1" and `finalize`
+        // refused "the migration has not finished".
         let (_, human, _) = migrate(&["status", &store]);
         findings.check(finished(&store), || {
             format!(
@@ -1021,10 +1020,10 @@ fn finalize_after_a_finished_run<F: Fixture>() {
         "{at}: a second finalize changes nothing of the status"
     );
 
-    // DEFECT (tables): finalize drops the units and failures, and status sums the counts
-    // from them: "done 0, current 0, left 0, failed 0" after a migration that rewrote 3649,
-    // exiting 0 though the junk is still not current. DEFECT (JSON Lines): `finalized_at`
-    // stays null in status (its own state has a `finalized` flag instead).
+    // REGRESSION (tables): finalize dropped the units and failures, and status summed the
+    // counts from them: "done 0, current 0, left 0, failed 0" after a migration that
+    // rewrote 3649, exiting 0 though the junk was still not current. REGRESSION (JSON
+    // Lines): `finalized_at` stayed null in status.
     for field in ["rewritten", "current", "failed", "conflicts"] {
         findings.check(
             progress[field] == finished_status["progress"][field],

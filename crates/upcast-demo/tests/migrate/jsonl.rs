@@ -202,7 +202,7 @@ fn a_second_run_on_the_same_file_is_refused_while_the_first_works() {
     let _ = first.wait();
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("another upcast process is migrating it"),
+        err.contains("a run (pid") && err.contains("is in progress"),
         "{err}"
     );
     let (code, out, err) = migrate(&["run", &spec]);

@@ -202,6 +202,10 @@ impl<T: Table> Store for InPlace<T> {
         };
         // Units are the checkpoint: no single key says where a pass stands.
         progress.after = None;
+        if !self.table.has(Object::Chunks)? {
+            // Finalized: the counts were kept in the state when the units went.
+            return Ok(Some(progress));
+        }
         let totals = self.table.totals(progress.pass)?;
         progress.rewritten = totals.all.rewritten;
         progress.current = totals.all.current;
@@ -260,7 +264,12 @@ impl<T: Table> Store for InPlace<T> {
     /// the progress (the end of a run: when it finished).
     fn commit(&mut self, entries: &[Entry], progress: &mut Progress) -> Result<Vec<Key>, Error> {
         let Some((unit, read_to)) = self.claimed.take() else {
-            return self.atomically(false, |this| this.save(progress).map(|()| Vec::new()));
+            let finished_at = progress.finished_at;
+            return self.atomically(false, |this| {
+                let mut state = this.state()?.unwrap_or_else(|| progress.clone());
+                state.finished_at = state.finished_at.or(finished_at);
+                this.save(&state).map(|()| Vec::new())
+            });
         };
         let pass = self.pass;
         let applied = (|| {
@@ -339,6 +348,8 @@ impl<T: Table> Store for InPlace<T> {
     fn finalize(&mut self, _delete_original: bool) -> Result<(), Error> {
         let mut state = self.started(Action::Finalize)?;
         if state.finalized_at.is_none() {
+            // The counts live in the units, which go: the state keeps them.
+            state = self.progress()?.unwrap_or(state);
             if state.finished_at.is_none() {
                 return Err(Error::state(
                     "finalize",

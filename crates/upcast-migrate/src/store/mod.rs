@@ -3,7 +3,6 @@
 
 mod in_place;
 mod jsonl;
-#[cfg(feature = "sqlite")]
 mod lock_file;
 #[cfg(feature = "mysql")]
 mod mysql;

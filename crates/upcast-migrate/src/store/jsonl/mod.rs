@@ -52,6 +52,7 @@ use self::files::{
     refuse_link, remove, take_mode_and_owner, temporary_of, write_atomically,
 };
 use self::lines::{line_standing, sample_lines, trimmed, whole_record};
+use super::lock_file::LockFile;
 use super::{Action, Decision, Entry, Progress, Restored, Standing, Store};
 use crate::{Error, Key, Row};
 
@@ -67,7 +68,7 @@ pub struct JsonLines {
     /// The readers of `standing`, kept between calls.
     verifying: Option<(BufReader<File>, Option<BufReader<File>>, u64)>,
     /// The lock file, held by a command that changes files (run, rollback, finalize).
-    lock: Option<File>,
+    lock: Option<LockFile>,
 }
 
 struct Paths {
@@ -150,24 +151,11 @@ impl JsonLines {
     /// interleave their batches. The operating system lets go if the process dies. Then
     /// reads the state again (another process may have moved it on), and finishes putting
     /// back an original whose putting back was cut short.
-    fn take_lock(&mut self, action: &'static str) -> Result<(), Error> {
+    fn take_lock(&mut self, action: Action) -> Result<(), Error> {
         if self.lock.is_some() {
             return Ok(());
         }
-        let path = &self.paths.lock;
-        let mut options = OpenOptions::new();
-        let file = open_own(path, options.create(true).truncate(false).write(true))?;
-        match file.try_lock() {
-            Ok(()) => self.lock = Some(file),
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(Error::state(
-                    action,
-                    &self.name(),
-                    "another upcast process is migrating it; wait for it to end",
-                ));
-            }
-            Err(std::fs::TryLockError::Error(error)) => return Err(Error::io(path)(error)),
-        }
+        self.lock = Some(LockFile::take(&self.paths.lock, &self.name(), action)?);
         for own in self.paths.own() {
             refuse_link(&own)?;
         }
@@ -181,9 +169,7 @@ impl JsonLines {
 
     /// Lets go of the lock and removes its file: the store is left as it was found.
     fn unlock(&mut self) -> Result<(), Error> {
-        if self.lock.take().is_some() {
-            remove(&self.paths.lock)?;
-        }
+        self.lock = None;
         Ok(())
     }
 
@@ -382,6 +368,9 @@ impl JsonLines {
             return self.undo_swap(late, name);
         }
         self.state.finalized = true;
+        if let Some(progress) = self.state.progress.as_mut() {
+            progress.finalized_at = Some(crate::run::now());
+        }
         self.save()
     }
 
@@ -468,9 +457,11 @@ fn read_state(path: &Path) -> Result<State, Error> {
 impl Store for JsonLines {
     /// Takes the lock file, and refuses an original replaced since the migration began.
     fn lock(&mut self, action: Action) -> Result<(), Error> {
-        self.take_lock(action.verb())?;
+        self.take_lock(action)?;
         match self.state.progress {
-            Some(_) => swap::check_not_replaced(&self.paths, &self.state, action.verb(), &self.name()),
+            Some(_) => {
+                swap::check_not_replaced(&self.paths, &self.state, action.verb(), &self.name())
+            }
             None => Ok(()),
         }
     }
@@ -507,14 +498,19 @@ impl Store for JsonLines {
     fn progress(&mut self) -> Result<Option<Progress>, Error> {
         let over = self.state.finalized && !present(&self.paths.kept);
         // Each line is copied once: every rewrite is a record of its own.
-        Ok(self.state.progress.clone().filter(|_| !over).map(|mut progress| {
-            progress.records_rewritten = progress.rewritten;
-            progress
-        }))
+        Ok(self
+            .state
+            .progress
+            .clone()
+            .filter(|_| !over)
+            .map(|mut progress| {
+                progress.records_rewritten = progress.rewritten;
+                progress
+            }))
     }
 
     fn begin(&mut self, fresh: Progress) -> Result<Progress, Error> {
-        self.take_lock("migrate")?;
+        self.take_lock(Action::Run)?;
         if self.state.finalized {
             self.leave_finalized()?;
         }
@@ -646,7 +642,7 @@ impl Store for JsonLines {
         let name = self.name();
         let none = || Error::state("roll back", &name, "no migration was started here");
         self.state.progress.as_ref().ok_or_else(none)?;
-        self.take_lock("roll back")?;
+        self.take_lock(Action::Rollback)?;
         let progress = self.state.progress.clone().ok_or_else(none)?;
         let restored = match self.state.finalized {
             true => {
@@ -672,7 +668,7 @@ impl Store for JsonLines {
 
     fn finalize(&mut self, delete_original: bool) -> Result<(), Error> {
         let name = self.name();
-        self.take_lock("finalize")?;
+        self.take_lock(Action::Finalize)?;
         if !self.state.finalized {
             self.put_copy_in_place(&name)?;
         }
