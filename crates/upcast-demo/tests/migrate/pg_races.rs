@@ -266,3 +266,19 @@ fn events_lines() -> Vec<&'static str> {
         .filter(|line| !line.trim().is_empty())
         .collect()
 }
+
+#[test]
+fn workers_started_at_once_on_a_fresh_table_all_begin() {
+    for round in 0..3 {
+        let Some(mut scratch) = scratch("at_once") else {
+            return;
+        };
+        scratch.load("events", "jsonb", &events()).unwrap();
+        let store = scratch.store("events");
+        let (code, out, err) = migrate(&["run", &store, "--workers", "4", "--batch", "500"]);
+        assert_eq!(
+            code, 1,
+            "round {round}: only the junk customers fail: {out}{err}"
+        );
+    }
+}

@@ -219,8 +219,9 @@ impl<T: Table> Store for InPlace<T> {
     /// Goes on with the migration in progress, or starts `fresh` (its failures and units
     /// forgotten): one worker at a time decides, holding the table's pass lock.
     fn begin(&mut self, fresh: Progress) -> Result<Progress, Error> {
-        self.table.create_own()?;
+        // Made under the pass lock: two workers creating the same table at once collide.
         self.atomically(true, |this| {
+            this.table.create_own()?;
             let going_on = this
                 .state()?
                 .filter(|state| state.finished_at.is_none() && state.finalized_at.is_none());

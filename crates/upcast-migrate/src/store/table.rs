@@ -168,7 +168,8 @@ pub trait Table: Send {
     /// How many rows `object` holds (0 when it does not exist).
     fn count(&mut self, object: Object) -> Result<u64, Error>;
 
-    /// Creates the engine's objects that do not exist; changes none that does.
+    /// Creates the engine's objects that do not exist; changes none that does. Called in a
+    /// transaction begun `alone` (a server that commits at DDL may commit it).
     fn create_own(&mut self) -> Result<(), Error>;
 
     /// Drops `objects` (those that exist).
