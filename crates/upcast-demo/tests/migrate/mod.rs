@@ -13,7 +13,7 @@ mod postgres;
 mod schemas;
 mod secrets;
 mod sqlite;
-mod stops;
 mod sqlite_lifecycle;
 mod sqlite_version;
+mod stops;
 mod support;

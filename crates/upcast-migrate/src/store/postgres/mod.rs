@@ -173,7 +173,11 @@ impl Table for Postgres {
             return Ok(0);
         }
         let sql = format!("SELECT count(*) FROM {}", self.object(object));
-        Ok(self.client.query_one(&sql, &[])?.try_get::<_, i64>(0)?.unsigned_abs())
+        Ok(self
+            .client
+            .query_one(&sql, &[])?
+            .try_get::<_, i64>(0)?
+            .unsigned_abs())
     }
 
     fn create_own(&mut self) -> Result<(), Error> {
