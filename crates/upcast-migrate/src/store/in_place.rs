@@ -30,7 +30,13 @@ const ALL: [Object; 4] = [
     Object::Chunks,
 ];
 
-/// A table migrated in place by the engine: see the [module's documentation](self).
+/// A table migrated in place by the engine. A pass is split into units of work (key
+/// ranges of about one batch) recorded beside the table; each worker, in this process or
+/// another, claims a unit, reads its records, and commits their rewrites, saved originals
+/// and failures with the unit's "finished" in one transaction. A worker that dies leaves
+/// its unit to be claimed again; one that stops answering loses it when the server ends
+/// its session. The state (which migration, which pass, toward which versions) is one row
+/// the engine writes; the counts are the sums of the finished units.
 ///
 /// ```
 /// # let dir = tempfile::tempdir()?;

@@ -23,7 +23,7 @@
 //!
 //! - **Names.** The table, its key, body and version columns reach SQL only as quoted
 //!   identifiers found in the catalogue when the store was opened; the engine's own
-//!   objects are named by [`crate::names`] within the server's identifier limit, and a
+//!   objects are named by the engine (`names.rs`) within the server's identifier limit, and a
 //!   table of such a name that the engine did not make is refused before anything is
 //!   written.
 //! - **Atomic batches.** Between [`start`](Table::start) and [`commit`](Table::commit),

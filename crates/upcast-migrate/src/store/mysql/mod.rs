@@ -34,8 +34,10 @@ use conn::{Db, UNKNOWN_VARIABLE, bytes, text};
 use lock::Locks;
 use schema::{Names, has_table};
 
-/// A table of a MySQL or MariaDB database, and the engine's tables beside it: see the
-/// [module's documentation](self).
+/// A table of a MySQL or MariaDB database, and the engine's tables beside it, migrated in
+/// place by any number of workers: units of work claimed with `FOR UPDATE SKIP LOCKED`,
+/// the engine's lock and the pass lock held as named locks of the session, a frozen
+/// worker's transaction ended by the server (`idle_transaction_timeout`).
 ///
 /// ```no_run
 /// use upcast_migrate::StoreSpec;

@@ -165,7 +165,8 @@ fn as_read(sql: &Names, [key_at, body_at, version_at]: [&str; 3]) -> String {
     let record = format!("{key} = {key_at} AND {body} = {body_at} COLLATE BINARY");
     match version {
         Some(version) => format!(
-            "{record} AND ({version} IS {version_at} OR {} IS {version_at})",
+            "{record} AND ({version} IS {version_at} COLLATE BINARY \
+             OR {} IS {version_at} COLLATE BINARY)",
             version_text(version)
         ),
         None => record,
