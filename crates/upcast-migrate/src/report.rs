@@ -324,7 +324,7 @@ impl fmt::Display for Status {
 }
 
 /// Seconds since the Unix epoch as an RFC 3339 time in UTC.
-fn utc(seconds: u64) -> humantime::Rfc3339Timestamp {
+pub(crate) fn utc(seconds: u64) -> humantime::Rfc3339Timestamp {
     humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(seconds))
 }
 

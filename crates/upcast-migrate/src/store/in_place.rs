@@ -9,10 +9,11 @@
 //! session. The state (which migration, which pass, toward which versions) is one row the
 //! engine writes; the counts are the sums of the finished units.
 
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 
 use super::table::{Counts, Object, Put, Table, Unit};
 use super::{Action, Entry, Progress, Restored, Standing, Store};
+use crate::report::utc;
 use crate::run::now;
 use crate::{Error, Key, Row};
 
@@ -387,9 +388,4 @@ fn counts(entries: &[Entry], conflicts: &[Key], first_pass: bool) -> Counts {
     counts.conflicts = conflicts.len() as u64;
     counts.rewritten -= counts.conflicts.min(counts.rewritten);
     counts
-}
-
-/// Seconds since the Unix epoch as an RFC 3339 time in UTC.
-fn utc(seconds: u64) -> humantime::Rfc3339Timestamp {
-    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(seconds))
 }

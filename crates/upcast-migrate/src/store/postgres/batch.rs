@@ -16,16 +16,6 @@ use crate::store::table::{Put, units};
 use crate::store::{Decision, Entry, Saved, Standing};
 use crate::{Error, Key, Row};
 
-/// What a batch did.
-#[derive(Default)]
-pub(super) struct Applied {
-    pub(super) rewritten: usize,
-    pub(super) kept: usize,
-    pub(super) failed: usize,
-    /// Records changed since they were read, left as they are.
-    pub(super) conflicts: Vec<Key>,
-}
-
 /// Bodies sent as one array parameter: text for the JSON and text types, bytes for bytea.
 enum Bodies {
     Text(Vec<String>),
@@ -131,20 +121,20 @@ pub(super) fn split(
 }
 
 /// Applies a batch: its failures recorded, its rewrites swapped in where the record is
-/// still what was read, with the originals saved, all in the open transaction.
+/// still what was read, with the originals saved, all in the open transaction. The keys of
+/// the records changed since they were read, left as they are (the engine counts the rest).
 pub(super) fn apply(
     client: &mut Client,
     names: &Names,
     entries: &[Entry],
-) -> Result<Applied, Error> {
-    let mut applied = Applied::default();
+) -> Result<Vec<Key>, Error> {
     let (mut failed_keys, mut errors) = (Vec::new(), Vec::new());
     let mut keys = Vec::new();
     let (mut old, mut new) = (Bodies::new(names.body_kind), Bodies::new(names.body_kind));
     let (mut old_versions, mut new_versions) = (Vec::new(), Vec::new());
     for Entry { row, decision } in entries {
         match decision {
-            Decision::Keep => applied.kept += 1,
+            Decision::Keep => {}
             Decision::Fail(why) => {
                 failed_keys.push(row.key.to_string());
                 errors.push(why.clone());
@@ -158,12 +148,11 @@ pub(super) fn apply(
             }
         }
     }
-    applied.failed = failed_keys.len();
     if !failed_keys.is_empty() {
         client.execute(&fail_sql(names), &[&failed_keys, &errors])?;
     }
     if keys.is_empty() {
-        return Ok(applied);
+        return Ok(Vec::new());
     }
     let texts: Vec<String> = keys.iter().map(ToString::to_string).collect();
     let swapped = client
@@ -180,13 +169,13 @@ pub(super) fn apply(
         .iter()
         .map(|row| row.try_get(0))
         .collect::<Result<HashSet<String>, _>>()?;
-    for (key, text) in keys.into_iter().zip(&texts) {
-        match swapped.contains(text) {
-            true => applied.rewritten += 1,
-            false => applied.conflicts.push(key),
-        }
-    }
-    Ok(applied)
+    let conflicts = keys
+        .into_iter()
+        .zip(&texts)
+        .filter(|(_, text)| !swapped.contains(*text))
+        .map(|(key, _)| key)
+        .collect();
+    Ok(conflicts)
 }
 
 fn fail_sql(names: &Names) -> String {

@@ -387,7 +387,7 @@ impl Table for Postgres {
     }
 
     fn apply(&mut self, entries: &[Entry]) -> Result<Vec<Key>, Error> {
-        Ok(batch::apply(&mut self.client, &self.sql, entries)?.conflicts)
+        batch::apply(&mut self.client, &self.sql, entries)
     }
 
     fn restore(&mut self, after: Option<&Key>, limit: usize) -> Result<Vec<Put>, Error> {
