@@ -88,9 +88,9 @@ pub enum Error {
         /// Why.
         reason: String,
     },
-    /// A dual write across two databases failed at the primary, and putting the
-    /// secondary's previous record back failed too: the secondary is ahead of the primary
-    /// for this key until it is written again (`upcast migrate compare` lists it).
+    /// A dual write across two databases failed at the primary, and undoing its change in
+    /// the secondary failed too: the secondary is ahead of the primary for this key until
+    /// it is written again (`upcast migrate compare` lists it).
     #[error(
         "the primary's change of key `{key}` failed ({primary}) and undoing it in the \
          secondary failed too ({undo}); the secondary is ahead of the primary for this key: \
@@ -104,6 +104,37 @@ pub enum Error {
         primary: Box<Error>,
         /// Why the secondary could not be put back.
         undo: Box<Error>,
+    },
+    /// A database answered a statement of the dual-write plan with an error: the statement
+    /// did not take effect.
+    #[error("database error: {message}")]
+    #[non_exhaustive]
+    Database {
+        /// The server's own words.
+        message: String,
+    },
+    /// The connection to a database failed during a statement of the dual-write plan:
+    /// whether the statement took effect is unknown.
+    #[error("connection to the database failed: {message}")]
+    #[non_exhaustive]
+    Connection {
+        /// Why, in the driver's words.
+        message: String,
+    },
+    /// A dual write's commit in the primary was lost with its connection: the primary may
+    /// or may not have kept the change; the secondary has it (both, or neither, where the
+    /// two tables share a database).
+    #[error(
+        "the primary's commit of key `{key}` was lost with its connection ({message}): the \
+         primary may or may not have kept the change, and the secondary has it; read the \
+         key back and write it again, or find such keys with `upcast migrate compare`"
+    )]
+    #[non_exhaustive]
+    CommitUnknown {
+        /// The record's key.
+        key: String,
+        /// Why, in the driver's words.
+        message: String,
     },
     /// upcast itself failed (an invalid registry).
     #[error(transparent)]
@@ -124,6 +155,32 @@ impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> Error {
         let path = path.into();
         move |source| Error::Io { path, source }
+    }
+
+    /// A database's answer to a statement: `message` in the server's own words. For
+    /// drivers plugged into [`dual::Database`](crate::dual::Database).
+    ///
+    /// ```
+    /// let error = upcast_migrate::Error::database("relation \"t\" does not exist");
+    /// assert_eq!(error.to_string(), "database error: relation \"t\" does not exist");
+    /// ```
+    pub fn database(message: impl Into<String>) -> Error {
+        Error::Database {
+            message: message.into(),
+        }
+    }
+
+    /// A connection that failed during a statement, which may or may not have taken
+    /// effect. For drivers plugged into [`dual::Database`](crate::dual::Database).
+    ///
+    /// ```
+    /// let error = upcast_migrate::Error::connection("broken pipe");
+    /// assert_eq!(error.to_string(), "connection to the database failed: broken pipe");
+    /// ```
+    pub fn connection(message: impl Into<String>) -> Error {
+        Error::Connection {
+            message: message.into(),
+        }
     }
 
     pub(crate) fn state(action: &'static str, store: &str, reason: impl Into<String>) -> Error {

@@ -76,7 +76,7 @@
 
 mod compare;
 mod convert;
-#[cfg(feature = "postgres")]
+#[cfg(feature = "dual")]
 pub mod dual;
 mod error;
 mod fnv;

@@ -149,7 +149,8 @@ pub(crate) fn beside(table: &str, limit: Option<usize>) -> Beside {
     }
 }
 
-fn name(table: &str, suffix: &str, limit: Option<usize>) -> String {
+/// The name of an object of `suffix` beside `table`, under the identifier limit `limit`.
+pub(crate) fn name(table: &str, suffix: &str, limit: Option<usize>) -> String {
     let plain = format!("{table}__upcast_{suffix}");
     match limit {
         Some(limit) if plain.len() > limit => {

@@ -80,19 +80,12 @@ fn run_workers(run: &RunArgs, out: &mut dyn Write) -> Result<Outcome, CliError> 
 
 /// `migrate run OLD --into NEW`: the backfill.
 fn backfill(run: &RunArgs, into: &str, out: &mut dyn Write) -> Result<Outcome, CliError> {
-    let mut target = upcast_migrate::dual::Table::connect(into)?;
     with_store(&run.store, |store, converter| {
         let stop = stop_on_signals()?;
         let mut shown = Shown::new();
         let options = options(run);
-        let done = upcast_migrate::dual::backfill(
-            store,
-            &mut target,
-            converter,
-            &options,
-            &stop,
-            &mut shown,
-        );
+        let done =
+            upcast_migrate::dual::backfill(store, into, converter, &options, &stop, &mut shown);
         shown.done();
         let done = done?;
         let clean = done.finished && done.failed == 0;

@@ -2,7 +2,6 @@
 //! racing a live writer, rolled back.
 
 mod conformance;
-mod dual;
 mod jsonl;
 mod jsonl_files;
 mod jsonl_live;

@@ -8,7 +8,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::table::Table;
+use super::sql;
+use super::target::Target;
 use crate::convert::failure;
 use crate::report::Listed;
 use crate::run::slow_down;
@@ -39,20 +40,39 @@ pub struct Backfill {
     pub finished: bool,
 }
 
-/// Copies every record of `from` into `into` at its current version (converted by
-/// `converter`), where `into` has no record of that key, in batches of `options.batch`
+/// Copies every record of `from` into the PostgreSQL table `into` names
+/// (`postgres://…?table=…`) at its current version (converted by `converter`), where `into`
+/// has no record of that key and the dual writer deleted none during the move (its
+/// tombstones), in batches of `options.batch`
 /// (1,000 unless set), keeping to `options.max_rate` and pausing `options.pause` after
 /// each. Each batch's copies and the
 /// position reached commit together in `into`'s database (`T__upcast_backfill`), so a
-/// backfill that dies goes on from there when run again.
+/// backfill that dies goes on from there when run again. Each batch takes the locks the
+/// dual writer takes on the secondary's keys, so a record it deletes between this read
+/// and this insert stays deleted.
+///
+/// ```no_run
+/// use std::sync::atomic::AtomicBool;
+/// use upcast_migrate::{Converter, Quiet, RunOptions, StoreSpec};
+///
+/// let mut old = StoreSpec::parse("postgres://postgres@127.0.0.1/test?table=shop.events")?.open()?;
+/// let layout = upcast::Layout::envelope();
+/// let converter = Converter::new(upcast::Registry::try_global()?, &layout);
+/// let into = "postgres://postgres@127.0.0.1/test?table=shop.events_v2";
+/// let stop = AtomicBool::new(false);
+/// let done = upcast_migrate::dual::backfill(&mut *old, into, &converter, &RunOptions::default(), &stop, &mut Quiet)?;
+/// assert!(done.finished);
+/// # Ok::<(), upcast_migrate::Error>(())
+/// ```
 pub fn backfill(
     from: &mut dyn Store,
-    into: &mut Table,
+    into: &str,
     converter: &Converter<'_>,
     options: &RunOptions,
     stop: &AtomicBool,
     observer: &mut dyn Observer,
 ) -> Result<Backfill, Error> {
+    let into = &mut Target::connect(into)?;
     let size = options.batch.unwrap_or(BATCH);
     let clock = Instant::now();
     let source = from.name();
@@ -124,12 +144,13 @@ struct Position {
 }
 
 impl Position {
-    fn load(into: &mut Table, source: &str) -> Result<Position, Error> {
-        let table = state_table(&into.sql);
+    fn load(into: &mut Target, source: &str) -> Result<Position, Error> {
+        let table = own_table(&into.sql, "backfill");
         into.client.batch_execute(&format!(
             "CREATE TABLE IF NOT EXISTS {table} (source text PRIMARY KEY, after text, \
              copied bigint NOT NULL, present bigint NOT NULL, failed bigint NOT NULL, \
-             finished bool NOT NULL)"
+             finished bool NOT NULL); CREATE TABLE IF NOT EXISTS {} (key text PRIMARY KEY)",
+            own_table(&into.sql, "deleted")
         ))?;
         let row = into.client.query_opt(
             &format!(
@@ -158,7 +179,7 @@ impl Position {
     /// Inserts `batch` where the key is free, and saves the position, in one transaction.
     fn copy(
         &mut self,
-        into: &mut Table,
+        into: &mut Target,
         source: &str,
         batch: &[(Key, Vec<u8>)],
         found: &mut Backfill,
@@ -169,11 +190,21 @@ impl Position {
              $3, $4, $5, $6) ON CONFLICT (source) DO UPDATE SET after = EXCLUDED.after, \
              copied = EXCLUDED.copied, present = EXCLUDED.present, failed = EXCLUDED.failed, \
              finished = EXCLUDED.finished",
-            state_table(&into.sql)
+            own_table(&into.sql, "backfill")
         );
         let keys: Vec<String> = batch.iter().map(|(key, _)| key.to_string()).collect();
+        let locks: Vec<i64> = keys
+            .iter()
+            .map(|key| sql::lock_number(&into.sql.table, key))
+            .collect();
         let kind = into.sql.body_kind;
         let mut tx = into.client.transaction()?;
+        // The dual writer's locks on these keys, in one order: a delete in flight ends first.
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(l) FROM (SELECT DISTINCT l FROM unnest($1::bigint[]) \
+             AS l ORDER BY l) AS s",
+            &[&locks],
+        )?;
         let inserted = match kind {
             BodyType::Bytea => {
                 let bodies: Vec<&[u8]> = batch.iter().map(|(_, body)| body.as_slice()).collect();
@@ -209,9 +240,14 @@ impl Position {
     }
 }
 
-fn state_table(names: &Names) -> String {
-    let table = names.table.trim_end_matches('"');
-    format!("{table}__upcast_backfill\"")
+/// The plan's table of `suffix` beside the target (quoted, qualified).
+fn own_table(names: &Names, suffix: &str) -> String {
+    let own = crate::names::name(&names.unquoted_table, suffix, Some(63));
+    format!(
+        "{}.{}",
+        names.schema,
+        sql::quoted(super::Dialect::Postgres, &own)
+    )
 }
 
 fn insert_sql(names: &Names) -> String {
@@ -225,9 +261,11 @@ fn insert_sql(names: &Names) -> String {
     let array = body_kind.array();
     format!(
         "INSERT INTO {table} ({key}, {body}) SELECT {}, {} FROM unnest($1::text[], \
-         $2::{array}) AS c(k, b) ON CONFLICT ({key}) DO NOTHING",
+         $2::{array}) AS c(k, b) WHERE NOT EXISTS (SELECT 1 FROM {} AS d WHERE d.key = c.k) \
+         ON CONFLICT ({key}) DO NOTHING",
         names.key_param("c.k"),
-        names.body_param("c.b")
+        names.body_param("c.b"),
+        own_table(names, "deleted")
     )
 }
 

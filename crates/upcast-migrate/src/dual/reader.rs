@@ -1,9 +1,14 @@
-//! Reads from the new store for a share of keys, the old store for the rest, and the old
-//! store again wherever the new one has nothing (or, checking, something else).
+//! Reads from the new store for a share of keys, the old store for the rest and as the
+//! fallback, and with shadow reads both, answering from the old one and reporting where
+//! they differ.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
 
 use serde::Serialize;
-use upcast::{Decode, Layout};
+use upcast::{Layout, Versioned};
 
+use super::observe;
 use super::table::Table;
 use crate::{Error, Key, fnv};
 
@@ -11,45 +16,73 @@ use crate::{Error, Key, fnv};
 const PARTS: u64 = 10_000;
 
 /// What a [`SharedReader`] has done.
+///
+/// ```
+/// let counts = upcast_migrate::dual::ReadCounts::default();
+/// assert_eq!(counts.differences, 0);
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct ReadCounts {
     /// Reads of a key in the share, answered by the new store.
-    pub hits: u64,
+    pub new: u64,
     /// Reads of a key in the share that the new store did not have: answered by the old.
     pub fallbacks: u64,
-    /// Reads (when checking) where the two stores held different records: answered by the
-    /// old one, which stays the truth until the switch is complete.
-    pub mismatches: u64,
     /// Reads of keys outside the share, answered by the old store.
     pub old: u64,
+    /// Shadow reads where the two stores held different records (the old one answered,
+    /// the truth until the switch is complete).
+    pub differences: u64,
+    /// Shadow reads of the other store that failed (the answer stood).
+    pub shadow_failures: u64,
 }
 
-/// Reads records by key from the old store or the new one: the new one for a share of the
-/// keys chosen by a stable hash (the same keys on every machine, a key staying where it
-/// is as the share grows), the old one for the others and as the fallback.
+#[derive(Default)]
+struct Counters {
+    new: AtomicU64,
+    fallbacks: AtomicU64,
+    old: AtomicU64,
+    differences: AtomicU64,
+    shadow_failures: AtomicU64,
+}
+
+/// Reads records by key from the old store or the new one, as the read switch of a move
+/// says: the new one for a share of the keys chosen by a stable hash (the same keys on
+/// every machine, a key staying where it is as the share grows), the old one for the
+/// others and as the fallback.
+///
+/// With **shadow reads** on, every read goes to both stores: the old store's record is
+/// returned, and a difference is counted, logged as a `tracing` event and exported through
+/// `metrics`, which proves the new store before reads switch to it. Share and shadow reads
+/// change at run time; every call takes `&self`.
 ///
 /// ```no_run
+/// # async fn doc() -> Result<(), upcast_migrate::Error> {
+/// use upcast_migrate::Key;
 /// use upcast_migrate::dual::{SharedReader, Table};
 /// # #[derive(Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema, upcast::Versioned)]
 /// # #[versioned(kind = "doc.shared", version = 1)]
 /// # struct Note { text: String }
 ///
-/// let old = Table::connect("postgres://postgres@127.0.0.1/test?table=notes")?;
-/// let new = Table::connect("postgres://postgres@127.0.0.1/test?table=notes_v2")?;
-/// let mut reader = SharedReader::new(old, new).share(0.10).checking(true);
-/// let note: Option<Note> = reader.read(&upcast_migrate::Key::Int(7))?;
+/// let pool = sqlx::PgPool::connect("postgres://postgres@127.0.0.1/test").await.expect("pool");
+/// let old = Table::open(pool.clone(), "shop.notes", "id", "body").await?;
+/// let new = Table::open(pool, "shop.notes_v2", "id", "body").await?;
+/// let reader = SharedReader::new(old, new);
+/// reader.set_shadow_reads(true);
+/// reader.set_share(0.10);
+/// let note: Option<Note> = reader.read(&Key::Int(7)).await?;
 /// println!("{:?}", reader.counts());
-/// # Ok::<(), upcast_migrate::Error>(())
+/// # Ok(())
+/// # }
 /// ```
 pub struct SharedReader {
     old: Table,
     new: Table,
     layout: Layout,
     /// Parts per ten thousand of the keys read from the new store.
-    parts: u64,
-    checking: bool,
-    counts: ReadCounts,
+    parts: AtomicU64,
+    shadow: AtomicBool,
+    counts: Counters,
 }
 
 impl SharedReader {
@@ -59,9 +92,9 @@ impl SharedReader {
             old,
             new,
             layout: Layout::envelope(),
-            parts: 0,
-            checking: false,
-            counts: ReadCounts::default(),
+            parts: AtomicU64::new(0),
+            shadow: AtomicBool::new(false),
+            counts: Counters::default(),
         }
     }
 
@@ -70,25 +103,36 @@ impl SharedReader {
         SharedReader { layout, ..self }
     }
 
-    /// Reads `share` of the keys (0.0 to 1.0) from the new store.
-    pub fn share(mut self, share: f64) -> Self {
-        self.set_share(share);
-        self
+    /// Reads `share` of the keys (0.0 to 1.0) from the new store, from now on.
+    pub fn set_share(&self, share: f64) {
+        self.parts.store(parts(share), Ordering::SeqCst);
     }
 
-    /// Changes the share at run time.
-    pub fn set_share(&mut self, share: f64) {
-        self.parts = (share.clamp(0.0, 1.0) * PARTS as f64).round() as u64;
+    /// The share of keys read from the new store.
+    pub fn share(&self) -> f64 {
+        self.parts.load(Ordering::SeqCst) as f64 / PARTS as f64
     }
 
-    /// Also reads the old store for keys the new one answers, and counts where they differ.
-    pub fn checking(self, checking: bool) -> Self {
-        SharedReader { checking, ..self }
+    /// Turns shadow reads on or off, from now on.
+    pub fn set_shadow_reads(&self, on: bool) {
+        self.shadow.store(on, Ordering::SeqCst);
+    }
+
+    /// Whether shadow reads are on.
+    pub fn shadow_reads(&self) -> bool {
+        self.shadow.load(Ordering::SeqCst)
     }
 
     /// What it has done so far.
-    pub fn counts(&self) -> &ReadCounts {
-        &self.counts
+    pub fn counts(&self) -> ReadCounts {
+        let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        ReadCounts {
+            new: read(&self.counts.new),
+            fallbacks: read(&self.counts.fallbacks),
+            old: read(&self.counts.old),
+            differences: read(&self.counts.differences),
+            shadow_failures: read(&self.counts.shadow_failures),
+        }
     }
 
     /// Whether `key` is in the share read from the new store.
@@ -101,37 +145,89 @@ impl SharedReader {
     /// assert!((4_500..5_500).contains(&half), "{half}");
     /// ```
     pub fn in_share(key: &Key, share: f64) -> bool {
-        part(key) < (share.clamp(0.0, 1.0) * PARTS as f64).round() as u64
+        part(key) < parts(share)
     }
 
     /// The record of `key` as `T`, from the store its share says.
-    pub fn read<T: Decode + Serialize>(&mut self, key: &Key) -> Result<Option<T>, Error> {
-        if part(key) >= self.parts {
-            self.counts.old += 1;
-            return self.read_old(key);
-        }
-        let Some(new) = self.new.get(key)? else {
-            self.counts.fallbacks += 1;
-            return self.read_old(key);
+    pub async fn read<T: Versioned + Serialize>(&self, key: &Key) -> Result<Option<T>, Error> {
+        let started = Instant::now();
+        let in_share = part(key) < self.parts.load(Ordering::SeqCst);
+        let shadow = self.shadow_reads();
+        let (source, found) = match in_share {
+            false => ("old", self.read_from::<T>(&self.old, key).await?),
+            true => match self.read_from::<T>(&self.new, key).await? {
+                Some(new) => ("new", Some(new)),
+                None => ("fallback", self.read_from::<T>(&self.old, key).await?),
+            },
         };
-        let new: T = self.layout.from_slice(&new)?;
-        if self.checking {
-            let old: Option<T> = self.read_old(key)?;
-            if let Some(old) = old.filter(|old| !same(old, &new)) {
-                self.counts.mismatches += 1;
-                return Ok(Some(old));
-            }
-        }
-        self.counts.hits += 1;
-        Ok(Some(new))
+        let answer = match (shadow, source) {
+            (true, "new") => self.shadowed_by_old(key, found).await,
+            (true, "old") => self.shadowing_new(key, found).await,
+            _ => found,
+        };
+        let counter = match source {
+            "new" => &self.counts.new,
+            "fallback" => &self.counts.fallbacks,
+            _ => &self.counts.old,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        observe::read(source, started.elapsed());
+        Ok(answer)
     }
 
-    fn read_old<T: Decode>(&mut self, key: &Key) -> Result<Option<T>, Error> {
-        match self.old.get(key)? {
-            Some(old) => Ok(Some(self.layout.from_slice(&old)?)),
+    /// A key read from the new store, checked against the old one, which answers.
+    async fn shadowed_by_old<T: Versioned + Serialize>(
+        &self,
+        key: &Key,
+        new: Option<T>,
+    ) -> Option<T> {
+        match self.read_from::<T>(&self.old, key).await {
+            Ok(old) if same(&old, &new) => new,
+            Ok(old) => {
+                self.differ::<T>(key, "old");
+                old
+            }
+            Err(error) => {
+                self.shadow_failed::<T>(key, &error);
+                new
+            }
+        }
+    }
+
+    /// A key read from the old store, which answers, checked against the new one.
+    async fn shadowing_new<T: Versioned + Serialize>(
+        &self,
+        key: &Key,
+        old: Option<T>,
+    ) -> Option<T> {
+        match self.read_from::<T>(&self.new, key).await {
+            Ok(new) if same(&old, &new) => {}
+            Ok(_) => self.differ::<T>(key, "old"),
+            Err(error) => self.shadow_failed::<T>(key, &error),
+        }
+        old
+    }
+
+    fn differ<T: Versioned>(&self, key: &Key, answered_by: &'static str) {
+        self.counts.differences.fetch_add(1, Ordering::Relaxed);
+        observe::difference(T::KIND, key, answered_by);
+    }
+
+    fn shadow_failed<T: Versioned>(&self, key: &Key, error: &Error) {
+        self.counts.shadow_failures.fetch_add(1, Ordering::Relaxed);
+        observe::shadow_failed(T::KIND, key, error);
+    }
+
+    async fn read_from<T: Versioned>(&self, table: &Table, key: &Key) -> Result<Option<T>, Error> {
+        match table.get(key).await? {
+            Some(body) => Ok(Some(self.layout.from_slice(&body)?)),
             None => Ok(None),
         }
     }
+}
+
+fn parts(share: f64) -> u64 {
+    (share.clamp(0.0, 1.0) * PARTS as f64).round() as u64
 }
 
 /// Where `key` falls among the parts: FNV-1a of its text, the same on every machine.
@@ -139,7 +235,9 @@ fn part(key: &Key) -> u64 {
     fnv::fnv(fnv::BASIS, key.to_string().as_bytes()) % PARTS
 }
 
-fn same<T: Serialize>(a: &T, b: &T) -> bool {
+/// Whether two reads hold the same record (compared as JSON values: the same record at
+/// two versions, or in two layouts, reads the same).
+fn same<T: Serialize>(a: &Option<T>, b: &Option<T>) -> bool {
     match (serde_json::to_value(a), serde_json::to_value(b)) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,

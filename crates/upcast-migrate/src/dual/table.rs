@@ -1,155 +1,294 @@
-//! One PostgreSQL table as a service writes and reads it: a record per key, put, got and
-//! deleted one at a time.
+//! One table as a service writes and reads it, by key, through the service's own pool.
 
-use postgres::{Client, NoTls};
+use std::sync::Arc;
 
-use crate::spec::redacted;
-use crate::store::postgres::schema::{self, BodyType, Names};
-use crate::{Error, Key, StoreSpec, TableSpec};
+use super::database::{Database, Dialect, Param, Row, Transaction};
+use super::sql::{self, Body, Columns, Statements};
+use crate::{Error, Key};
 
-/// A table of a PostgreSQL database that a service writes records to, by key: the
-/// `store` argument names it as it does for `upcast migrate`.
+/// A table a service writes records to and reads them from, by key, over the pool it
+/// already has (any [`Database`]). Its records carry their version inside them (envelope
+/// or inline layout).
+///
+/// Opening it checks the table against the catalogue (the key names one row, the body is
+/// a JSON, text or bytes column) and creates, if missing, the tables the dual-write plan
+/// keeps beside it: `T__upcast_deleted` (keys deleted during a move, so that a backfill
+/// cannot bring them back) and, on MySQL, `T__upcast_key_locks`.
 ///
 /// ```no_run
-/// let mut table = upcast_migrate::dual::Table::connect("postgres://postgres@127.0.0.1/test?table=events")?;
-/// table.put(&upcast_migrate::Key::Int(1), br#"{"kind":"note","version":1,"data":{}}"#)?;
-/// assert!(table.get(&upcast_migrate::Key::Int(1))?.is_some());
-/// # Ok::<(), upcast_migrate::Error>(())
+/// # async fn doc() -> Result<(), upcast_migrate::Error> {
+/// use upcast_migrate::Key;
+/// use upcast_migrate::dual::Table;
+///
+/// let pool = sqlx::PgPool::connect_lazy("postgres://postgres@127.0.0.1/test").expect("url");
+/// let table = Table::open(pool, "shop.events", "id", "body").await?;
+/// table.put(&Key::Int(1), br#"{"kind":"note","version":1,"data":{}}"#).await?;
+/// assert!(table.get(&Key::Int(1)).await?.is_some());
+/// # Ok(())
+/// # }
 /// ```
+#[derive(Clone)]
 pub struct Table {
-    pub(crate) client: Client,
-    pub(crate) url: String,
-    name: String,
-    pub(crate) sql: Names,
+    pub(crate) db: Arc<dyn Database>,
+    pub(crate) sql: Arc<Statements>,
+    name: Arc<str>,
+}
+
+impl std::fmt::Debug for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Table").field("name", &self.name).finish()
+    }
 }
 
 impl Table {
-    /// Connects to the table `store` names (`postgres://…?table=…`), checking it as a
-    /// migration does. Its records carry their version inside (envelope or inline layout):
-    /// a version column is refused.
-    pub fn connect(store: &str) -> Result<Self, Error> {
-        let StoreSpec::Postgres(spec) = StoreSpec::parse(store)? else {
-            return Err(Error::Spec {
-                spec: redacted(store),
-                reason: "expected a PostgreSQL table: `postgres://USER@HOST/DB?table=NAME`".into(),
-            });
+    /// Opens `table` (`schema.table` or `table`) of `db`, with its records keyed by the
+    /// column `key` and held in the column `body`.
+    ///
+    /// See the example on [`Table`].
+    pub async fn open(
+        db: impl Database,
+        table: &str,
+        key: &str,
+        body: &str,
+    ) -> Result<Table, Error> {
+        let db: Arc<dyn Database> = Arc::new(db);
+        let (schema, name) = match table.split_once('.') {
+            Some((schema, name)) => (Some(schema), name),
+            None => (None, table),
         };
-        Table::open(&spec)
-    }
-
-    fn open(spec: &TableSpec) -> Result<Self, Error> {
-        let name = spec.postgres_name();
-        if spec.version.is_some() {
+        let shown = format!("{}/{table}", db.identity());
+        let dialect = db.dialect();
+        let mut tx = db.begin().await?;
+        let found = columns(&mut *tx, dialect, schema, name).await?;
+        let type_of = |column: &str, what: &'static str| {
+            found
+                .iter()
+                .find(|(name, _, _)| name == column)
+                .map(|(_, type_name, unique)| (type_name.clone(), *unique))
+                .ok_or_else(|| Error::NoSuchName {
+                    what,
+                    name: column.to_owned(),
+                    store: shown.clone(),
+                    known: found.iter().map(|(name, _, _)| name.clone()).collect(),
+                })
+        };
+        if found.is_empty() {
+            return Err(Error::NoSuchName {
+                what: "table",
+                name: table.to_owned(),
+                store: db.identity(),
+                known: Vec::new(),
+            });
+        }
+        let (key_type, unique) = type_of(key, "column")?;
+        let (body_type, _) = type_of(body, "column")?;
+        let body_kind = Body::of(&body_type).ok_or_else(|| {
+            Error::state(
+                "write to",
+                &shown,
+                format!(
+                    "its body column `{body}` is `{body_type}`; expected a JSON, text or bytes type"
+                ),
+            )
+        })?;
+        if !unique {
             return Err(Error::state(
                 "write to",
-                &name,
-                "records written twice carry their version inside them (envelope or inline \
-                 layout); drop `version=`",
+                &shown,
+                format!(
+                    "its key column `{key}` is not unique; name a PRIMARY KEY or UNIQUE column"
+                ),
             ));
         }
-        let mut client = Client::connect(&spec.database, NoTls).map_err(|error| {
-            Error::state("connect to", &name, crate::error::postgres_message(&error))
-        })?;
-        let sql = schema::inspect(&mut client, &name, spec)?;
+        let columns = Columns {
+            schema,
+            table: name,
+            key,
+            key_type: &key_type,
+            body,
+            body_type: &body_type,
+            body_kind,
+        };
+        let sql = Statements::new(dialect, &columns);
+        drop(tx);
+        create_own(&*db, &sql, &shown, schema, name).await?;
         Ok(Table {
-            client,
-            url: spec.database.clone(),
-            name,
-            sql,
+            db,
+            sql: Arc::new(sql),
+            name: shown.into(),
         })
     }
 
-    /// The table's name for reports (password hidden).
+    /// The table, for reports: its database's identity and its name.
     pub fn name(&self) -> &str {
         &self.name
-    }
-
-    /// Writes `body` as the record of `key`, replacing the one there.
-    ///
-    /// See the example on [`Table`].
-    pub fn put(&mut self, key: &Key, body: &[u8]) -> Result<(), Error> {
-        let sql = self.put_sql();
-        put(&mut self.client, &sql, self.sql.body_kind, key, body)
     }
 
     /// The record of `key`, if there is one.
     ///
     /// See the example on [`Table`].
-    pub fn get(&mut self, key: &Key) -> Result<Option<Vec<u8>>, Error> {
-        let Names {
-            table,
-            key: column,
-            body,
-            body_kind,
-            ..
-        } = &self.sql;
-        let sql = format!(
-            "SELECT {} FROM {table} AS t WHERE t.{column} = {}",
-            body_kind.select(&format!("t.{body}")),
-            self.sql.key_param("$1")
-        );
-        let row = self.client.query_opt(&sql, &[&key.to_string()])?;
-        row.map(|row| body_of(&row, *body_kind)).transpose()
+    pub async fn get(&self, key: &Key) -> Result<Option<Vec<u8>>, Error> {
+        let mut tx = self.db.begin().await?;
+        let found = self.get_in(&mut *tx, key).await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    /// Writes `body` as the record of `key`, replacing the one there.
+    ///
+    /// See the example on [`Table`].
+    pub async fn put(&self, key: &Key, body: &[u8]) -> Result<(), Error> {
+        let mut tx = self.db.begin().await?;
+        self.put_in(&mut *tx, key, body).await?;
+        tx.commit().await
     }
 
     /// Deletes the record of `key`; whether there was one.
-    pub fn delete(&mut self, key: &Key) -> Result<bool, Error> {
-        let sql = self.delete_sql();
-        Ok(self.client.execute(&sql, &[&key.to_string()])? > 0)
+    pub async fn delete(&self, key: &Key) -> Result<bool, Error> {
+        let mut tx = self.db.begin().await?;
+        let deleted = self.delete_in(&mut *tx, key).await?;
+        tx.commit().await?;
+        Ok(deleted)
     }
 
-    pub(crate) fn put_sql(&self) -> String {
-        let Names {
-            table, key, body, ..
-        } = &self.sql;
-        format!(
-            "INSERT INTO {table} ({key}, {body}) VALUES ({}, {}) \
-             ON CONFLICT ({key}) DO UPDATE SET {body} = EXCLUDED.{body}",
-            self.sql.key_param("$1"),
-            // Sent as text (or bytes): a parameter cast straight to `jsonb` is sent as one.
-            match self.sql.body_kind {
-                BodyType::Bytea | BodyType::Text => "$2".to_owned(),
-                _ => self.sql.body_param("$2::text"),
-            }
-        )
+    pub(crate) async fn get_in(
+        &self,
+        tx: &mut dyn Transaction,
+        key: &Key,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        let key = key.to_string();
+        let rows = tx.fetch(&self.sql.get, &[Param::Text(&key)]).await?;
+        Ok(rows.into_iter().next().and_then(first))
     }
 
-    pub(crate) fn delete_sql(&self) -> String {
-        let Names { table, key, .. } = &self.sql;
-        format!(
-            "DELETE FROM {table} WHERE {key} = {}",
-            self.sql.key_param("$1")
-        )
+    pub(crate) async fn put_in(
+        &self,
+        tx: &mut dyn Transaction,
+        key: &Key,
+        body: &[u8],
+    ) -> Result<(), Error> {
+        let key = key.to_string();
+        tx.execute(&self.sql.put, &[Param::Text(&key), Param::Bytes(body)])
+            .await?;
+        Ok(())
     }
 
-    pub(crate) fn body_kind(&self) -> BodyType {
-        self.sql.body_kind
+    pub(crate) async fn delete_in(
+        &self,
+        tx: &mut dyn Transaction,
+        key: &Key,
+    ) -> Result<bool, Error> {
+        let key = key.to_string();
+        Ok(tx.execute(&self.sql.delete, &[Param::Text(&key)]).await? > 0)
+    }
+
+    /// Takes the lock on `key` until `tx` ends.
+    pub(crate) async fn lock_in(&self, tx: &mut dyn Transaction, key: &Key) -> Result<(), Error> {
+        let mut number = sql::lock_number(&self.sql.scope, &key.to_string());
+        if self.sql.dialect == Dialect::Mysql {
+            // A row each in a lock table: a bounded number of rows.
+            number = number.rem_euclid(1 << 16);
+        }
+        let number = number.to_string();
+        tx.execute(&self.sql.lock, &[Param::Text(&number)]).await?;
+        Ok(())
     }
 }
 
-/// Runs a put statement (`$1` the key as text, `$2` the body).
-pub(crate) fn put(
-    client: &mut impl postgres::GenericClient,
-    sql: &str,
-    kind: BodyType,
-    key: &Key,
-    body: &[u8],
-) -> Result<(), Error> {
-    let key = key.to_string();
-    match kind {
-        BodyType::Bytea => client.execute(sql, &[&key, &body])?,
-        _ => {
-            let text = std::str::from_utf8(body)
-                .map_err(|_| Error::state("write", &key, "the record is not UTF-8 text"))?;
-            client.execute(sql, &[&key, &text])?
+fn first(row: Row) -> Option<Vec<u8>> {
+    row.into_iter().next().flatten()
+}
+
+fn text(bytes: Option<Vec<u8>>) -> String {
+    String::from_utf8_lossy(&bytes.unwrap_or_default()).into_owned()
+}
+
+/// The columns of a table: name, type (lowercase) and whether it alone is a unique key.
+async fn columns(
+    tx: &mut dyn Transaction,
+    dialect: Dialect,
+    schema: Option<&str>,
+    table: &str,
+) -> Result<Vec<(String, String, bool)>, Error> {
+    let rows = match dialect {
+        Dialect::Postgres => {
+            let name = format!(
+                "{}.{}",
+                sql::quoted(dialect, schema.unwrap_or("public")),
+                sql::quoted(dialect, table)
+            );
+            let query = "SELECT convert_to(a.attname::text, 'UTF8'), \
+                 convert_to(format_type(a.atttypid, a.atttypmod), 'UTF8'), \
+                 convert_to(EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid \
+                 AND i.indisunique AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum \
+                 AND i.indpred IS NULL)::text, 'UTF8') \
+                 FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 \
+                 AND NOT a.attisdropped ORDER BY a.attnum";
+            tx.fetch(query, &[Param::Text(&name)]).await?
+        }
+        Dialect::Mysql => {
+            let schema = schema.unwrap_or_default();
+            let query = "SELECT CAST(c.COLUMN_NAME AS BINARY), CAST(LOWER(c.COLUMN_TYPE) AS BINARY), \
+                 CAST(IF(EXISTS (SELECT 1 FROM information_schema.STATISTICS s \
+                 WHERE s.TABLE_SCHEMA = c.TABLE_SCHEMA AND s.TABLE_NAME = c.TABLE_NAME \
+                 AND s.COLUMN_NAME = c.COLUMN_NAME AND s.NON_UNIQUE = 0 AND (SELECT COUNT(*) \
+                 FROM information_schema.STATISTICS o WHERE o.TABLE_SCHEMA = s.TABLE_SCHEMA \
+                 AND o.TABLE_NAME = s.TABLE_NAME AND o.INDEX_NAME = s.INDEX_NAME) = 1), \
+                 'true', 'false') AS BINARY) \
+                 FROM information_schema.COLUMNS c \
+                 WHERE c.TABLE_SCHEMA = IF(CHAR_LENGTH(?) = 0, DATABASE(), ?) \
+                 AND c.TABLE_NAME = ? ORDER BY c.ORDINAL_POSITION";
+            let params = [Param::Text(schema), Param::Text(schema), Param::Text(table)];
+            tx.fetch(query, &params).await?
         }
     };
-    Ok(())
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mut row = row.into_iter();
+            let name = text(row.next().flatten());
+            let type_name = text(row.next().flatten());
+            let unique = text(row.next().flatten()) == "true";
+            (name, type_name, unique)
+        })
+        .collect())
 }
 
-fn body_of(row: &postgres::Row, kind: BodyType) -> Result<Vec<u8>, Error> {
-    Ok(match kind {
-        BodyType::Bytea => row.try_get::<_, Vec<u8>>(0)?,
-        _ => row.try_get::<_, String>(0)?.into_bytes(),
-    })
+/// Creates the plan's tables beside `table` if missing, and refuses tables of their names
+/// that are not the plan's.
+async fn create_own(
+    db: &dyn Database,
+    sql: &Statements,
+    shown: &str,
+    schema: Option<&str>,
+    table: &str,
+) -> Result<(), Error> {
+    let mut tx = db.begin().await?;
+    for statement in &sql.create_own {
+        tx.execute(statement, &[]).await?;
+    }
+    tx.commit().await?;
+    let dialect = sql.dialect;
+    let mut own = vec![(sql::tombstones(table, dialect), "key")];
+    if dialect == Dialect::Mysql {
+        own.push((
+            crate::names::name(table, "key_locks", Some(sql::limit(dialect))),
+            "id",
+        ));
+    }
+    let mut tx = db.begin().await?;
+    for (name, column) in own {
+        let found = columns(&mut *tx, dialect, schema, &name).await?;
+        if found.len() != 1 || found[0].0 != column {
+            return Err(Error::state(
+                "write to",
+                shown,
+                format!(
+                    "the dual-write plan keeps its own table `{name}` beside it, and a table \
+                     of that name that is not upcast's is there already: rename that table"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -1,155 +1,87 @@
 //! Writes to two stores kept in step while a kind moves from one to the other.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::time::Instant;
 
-use serde::Serialize;
 use upcast::{Layout, Versioned, Writer};
 
-use super::table::{self, Table};
+use super::counts::{Counts, WriteCounts};
+use super::database::Transaction;
+use super::observe;
+use super::table::Table;
+use super::undo::{self, Applied, Change};
+use super::{Mode, Switch};
 use crate::{Error, Key};
 
-/// How a [`DualWriter`] treats the secondary store.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum Mode {
-    /// The primary alone.
-    Off,
-    /// The primary, then the secondary; a secondary failure is counted, never returned.
-    Shadow,
-    /// Both or neither: within one database one transaction; across databases the
-    /// secondary first, then the primary, and on its failure the secondary put back.
-    Both,
-}
-
-impl Mode {
-    fn from_code(code: u8) -> Mode {
-        match code {
-            1 => Mode::Shadow,
-            2 => Mode::Both,
-            _ => Mode::Off,
-        }
-    }
-
-    fn code(self) -> u8 {
-        match self {
-            Mode::Off => 0,
-            Mode::Shadow => 1,
-            Mode::Both => 2,
-        }
-    }
-}
-
-/// A handle that switches a [`DualWriter`]'s mode from anywhere (an admin endpoint, a
-/// config watcher), at run time; the next write follows it.
+/// Writes each record to a primary and a secondary table, in the mode its [`Switch`] is
+/// in: the dual-write strategy for moving a kind to a new store while services run.
 ///
-/// ```
-/// use upcast_migrate::dual::{Mode, Switch};
-/// let switch = Switch::new(Mode::Off);
-/// switch.set(Mode::Shadow);
-/// assert_eq!(switch.clone().get(), Mode::Shadow);
-/// ```
-#[derive(Clone, Debug)]
-pub struct Switch(Arc<AtomicU8>);
-
-impl Switch {
-    /// A switch set to `mode`.
-    pub fn new(mode: Mode) -> Self {
-        Switch(Arc::new(AtomicU8::new(mode.code())))
-    }
-
-    /// Sets the mode.
-    pub fn set(&self, mode: Mode) {
-        self.0.store(mode.code(), Ordering::SeqCst);
-    }
-
-    /// The mode now.
-    pub fn get(&self) -> Mode {
-        Mode::from_code(self.0.load(Ordering::SeqCst))
-    }
-}
-
-/// What a [`DualWriter`] has done, for dashboards and for deciding when to switch modes.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub struct WriteCounts {
-    /// Writes that reached the primary.
-    pub written: u64,
-    /// Writes that reached the secondary too.
-    pub secondary_written: u64,
-    /// Secondary failures swallowed in `shadow` mode.
-    pub secondary_failures: u64,
-    /// Writes refused in `both` mode because one store failed (nothing was kept).
-    pub refused: u64,
-    /// Secondary writes undone after the primary failed (across databases).
-    pub compensated: u64,
-    /// Secondary writes that could not be undone after the primary failed (across
-    /// databases): the secondary is ahead of the primary for these keys, and each was
-    /// returned as [`Error::Diverged`].
-    pub diverged: u64,
-    /// The last secondary failure, for the log.
-    pub last_secondary_error: Option<String>,
-}
-
-/// Writes each record to a primary and a secondary store, in the mode its [`Switch`] is
-/// in: the seed's plan for moving a kind to a new store while services run.
+/// Every call is `async`, takes `&self` (share it in an `Arc`), runs on the service's own
+/// pool and never blocks a runtime thread. What each mode guarantees, and how:
 ///
-/// The secondary may be written at another version than the primary (`secondary_writer`
-/// with a pin: downcasts take the record there). In `both` mode the two tables of one
-/// database are written in one transaction. Across two databases there is no shared
-/// transaction: the secondary is written first, then the primary; if the primary fails,
-/// the secondary's previous record is put back (or the new one deleted), and if that fails
-/// too the write returns [`Error::Diverged`] naming the key. A crash between
-/// the two writes leaves the secondary ahead of the primary for that key; `upcast migrate
-/// compare` finds it.
+/// - **Per-key order.** In `shadow` and `both` each change first takes a lock on its key in
+///   the primary's database (`pg_advisory_xact_lock`, a row of `T__upcast_key_locks` on
+///   MySQL), held until the primary commits; the secondary is changed inside that lock. Two
+///   writers of one key, in any number of processes, change both stores in the same order.
+/// - **`both`.** In one database: one transaction, both or neither. Across two: the
+///   secondary first, then the primary; if the primary fails, the secondary's change is
+///   undone only where the secondary still holds what this write put there, so no other
+///   write is overwritten. An undo that fails is [`Error::Diverged`].
+/// - **A commit whose outcome is unknown** (the primary's connection lost during
+///   `COMMIT`) is [`Error::CommitUnknown`], never reported as "not kept": the secondary
+///   keeps the change, and the primary may have it.
+/// - **Deletes during a move** leave a tombstone in the secondary's database
+///   (`T__upcast_deleted`), so the backfill cannot bring the record back.
+/// - **`shadow`.** The secondary's failures are counted, logged as `tracing` events and
+///   exported through `metrics`, never returned.
 ///
 /// ```no_run
+/// # async fn doc() -> Result<(), upcast_migrate::Error> {
+/// use upcast_migrate::Key;
 /// use upcast_migrate::dual::{DualWriter, Mode, Table};
 /// # #[derive(Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema, upcast::Versioned)]
 /// # #[versioned(kind = "doc.dual", version = 1)]
 /// # struct Note { text: String }
 ///
-/// let primary = Table::connect("postgres://postgres@127.0.0.1/test?table=notes")?;
-/// let secondary = Table::connect("postgres://postgres@127.0.0.1/test?table=notes_v2")?;
-/// let mut dual = DualWriter::new(primary, secondary);
-/// let switch = dual.switch(); // hand it to whatever flips modes
-/// switch.set(Mode::Shadow);
-/// dual.write(&upcast_migrate::Key::Int(7), &Note { text: "hi".into() })?;
+/// let pool = sqlx::PgPool::connect("postgres://postgres@127.0.0.1/test").await.expect("pool");
+/// let old = Table::open(pool.clone(), "shop.notes", "id", "body").await?;
+/// let new = Table::open(pool, "shop.notes_v2", "id", "body").await?;
+/// let dual = DualWriter::new(old).secondary(new);
+/// dual.switch().set(Mode::Shadow); // hand the switch to whatever flips modes
+/// dual.write(&Key::Int(7), &Note { text: "hi".into() }).await?;
 /// assert_eq!(dual.counts().written, 1);
-/// # Ok::<(), upcast_migrate::Error>(())
+/// # Ok(())
+/// # }
 /// ```
 pub struct DualWriter {
     primary: Table,
-    secondary: Table,
+    secondary: Option<Table>,
     primary_writer: Writer<'static>,
     secondary_writer: Writer<'static>,
     switch: Switch,
-    counts: Counts,
-}
-
-#[derive(Default)]
-struct Counts {
-    written: AtomicU64,
-    secondary_written: AtomicU64,
-    secondary_failures: AtomicU64,
-    refused: AtomicU64,
-    compensated: AtomicU64,
-    diverged: AtomicU64,
-    last_secondary_error: std::sync::Mutex<Option<String>>,
+    counts: Arc<Counts>,
 }
 
 impl DualWriter {
-    /// Writes to `primary` and `secondary`, both in the envelope layout at the current
-    /// version; starts in `off` mode.
-    pub fn new(primary: Table, secondary: Table) -> Self {
+    /// Writes to `primary` alone until a secondary is given and the mode says so; both in
+    /// the envelope layout at the current version; starts in `off` mode.
+    pub fn new(primary: Table) -> Self {
         DualWriter {
             primary,
-            secondary,
+            secondary: None,
             primary_writer: Writer::new(Layout::envelope()),
             secondary_writer: Writer::new(Layout::envelope()),
             switch: Switch::new(Mode::Off),
-            counts: Counts::default(),
+            counts: Arc::default(),
+        }
+    }
+
+    /// Writes also to `secondary` in `shadow` and `both` modes. Without one, `shadow`
+    /// writes count a secondary failure and `both` writes are refused.
+    pub fn secondary(self, secondary: Table) -> Self {
+        DualWriter {
+            secondary: Some(secondary),
+            ..self
         }
     }
 
@@ -162,7 +94,8 @@ impl DualWriter {
     }
 
     /// Writes the secondary's records with `writer`: another layout, or kinds pinned at
-    /// other versions.
+    /// other versions (migrate the new store before the old one is retired: the backfill
+    /// copies at the current version, these stay where they were written).
     pub fn secondary_writer(self, writer: Writer<'static>) -> Self {
         DualWriter {
             secondary_writer: writer,
@@ -177,134 +110,176 @@ impl DualWriter {
 
     /// What it has done so far.
     pub fn counts(&self) -> WriteCounts {
-        let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
-        WriteCounts {
-            written: read(&self.counts.written),
-            secondary_written: read(&self.counts.secondary_written),
-            secondary_failures: read(&self.counts.secondary_failures),
-            refused: read(&self.counts.refused),
-            compensated: read(&self.counts.compensated),
-            diverged: read(&self.counts.diverged),
-            last_secondary_error: self
-                .counts
-                .last_secondary_error
-                .lock()
-                .ok()
-                .and_then(|last| last.clone()),
-        }
+        self.counts.read()
     }
 
     /// Writes `value` as the record of `key`, as the mode says.
-    pub fn write<T: Versioned + Clone>(&mut self, key: &Key, value: &T) -> Result<(), Error> {
+    pub async fn write<T: Versioned + Clone>(&self, key: &Key, value: &T) -> Result<(), Error> {
+        let mode = self.switch.get();
         let primary = self.primary_writer.to_vec(value)?;
-        match self.switch.get() {
-            Mode::Off => self.primary.put(key, &primary)?,
-            Mode::Shadow => {
-                self.primary.put(key, &primary)?;
-                let secondary = self.secondary_writer.to_vec(value);
-                let written = secondary
-                    .map_err(Error::from)
-                    .and_then(|secondary| self.secondary.put(key, &secondary));
-                self.shadowed(written);
-            }
-            Mode::Both => {
-                let secondary = self.secondary_writer.to_vec(value)?;
-                self.both(key, Some((&primary, &secondary)))
-                    .inspect_err(|_| bump(&self.counts.refused))?;
-                bump(&self.counts.secondary_written);
-            }
-        }
-        bump(&self.counts.written);
-        Ok(())
+        let secondary = match mode {
+            Mode::Off => Ok(Vec::new()),
+            _ => self.secondary_writer.to_vec(value).map_err(Error::from),
+        };
+        let change = Change::Put { primary, secondary };
+        self.change(T::KIND, key, change, mode).await
     }
 
-    /// Deletes the record of `key`, as the mode says. In `both` mode the two deletes are
-    /// one transaction within a database; across databases the secondary goes first and
-    /// is put back if the primary's delete fails, as for a write.
-    pub fn delete(&mut self, key: &Key) -> Result<(), Error> {
-        match self.switch.get() {
-            Mode::Off => {
-                self.primary.delete(key)?;
-            }
-            Mode::Shadow => {
-                self.primary.delete(key)?;
-                let deleted = self.secondary.delete(key).map(|_| ());
-                self.shadowed(deleted);
-            }
-            Mode::Both => self
-                .both(key, None)
-                .inspect_err(|_| bump(&self.counts.refused))?,
-        }
-        Ok(())
+    /// Deletes the record of `key` of kind `T`, as the mode says.
+    pub async fn delete<T: Versioned>(&self, key: &Key) -> Result<(), Error> {
+        let mode = self.switch.get();
+        self.change(T::KIND, key, Change::Delete, mode).await
     }
 
-    fn shadowed(&self, written: Result<(), Error>) {
-        match written {
-            Ok(()) => bump(&self.counts.secondary_written),
-            Err(error) => {
-                bump(&self.counts.secondary_failures);
-                if let Ok(mut last) = self.counts.last_secondary_error.lock() {
-                    *last = Some(error.to_string());
+    async fn change(&self, kind: &str, key: &Key, change: Change, mode: Mode) -> Result<(), Error> {
+        let started = Instant::now();
+        let done = match mode {
+            Mode::Off => self.alone(key, &change).await.map(|()| false),
+            _ => self.dual(kind, key, &change, mode).await,
+        };
+        self.counts.ended(&done);
+        let done = done.map(drop);
+        observe::write(kind, key, mode, &done, started.elapsed());
+        done
+    }
+
+    /// The primary alone.
+    async fn alone(&self, key: &Key, change: &Change) -> Result<(), Error> {
+        let mut tx = self.primary.db.begin().await?;
+        change.primary(&self.primary, &mut *tx, key).await?;
+        tx.commit().await
+    }
+
+    /// Both tables; whether the secondary was changed too.
+    async fn dual(
+        &self,
+        kind: &str,
+        key: &Key,
+        change: &Change,
+        mode: Mode,
+    ) -> Result<bool, Error> {
+        let mut tx = self.primary.db.begin().await?;
+        self.primary.lock_in(&mut *tx, key).await?;
+        let Some(secondary) = self.secondary.as_ref() else {
+            let missing = Error::state("write to", "the secondary", "no secondary table was given");
+            return self
+                .without_secondary(kind, key, change, mode, tx, missing)
+                .await;
+        };
+        if secondary.db.identity() == self.primary.db.identity()
+            && secondary.sql.dialect == self.primary.sql.dialect
+        {
+            return self.beside(kind, key, change, mode, secondary, tx).await;
+        }
+        let applied = match undo::apply_apart(secondary, key, change).await {
+            Ok(applied) => Some(applied),
+            Err((error, applied)) => {
+                if let Some(applied) = applied {
+                    self.undo(kind, key, secondary, &applied, &error).await?;
                 }
-            }
-        }
-    }
-
-    /// Both changes or neither: `bodies` is `(primary, secondary)` to write, `None` to
-    /// delete.
-    fn both(&mut self, key: &Key, bodies: Option<(&[u8], &[u8])>) -> Result<(), Error> {
-        if self.primary.url == self.secondary.url {
-            let changes = [
-                (&self.secondary, bodies.map(|(_, secondary)| secondary)),
-                (&self.primary, bodies.map(|(primary, _)| primary)),
-            ]
-            .map(|(table, body)| match body {
-                Some(body) => (table.put_sql(), table.body_kind(), Some(body)),
-                None => (table.delete_sql(), table.body_kind(), None),
-            });
-            let mut tx = self.primary.client.transaction()?;
-            for (sql, kind, body) in changes {
-                match body {
-                    Some(body) => table::put(&mut tx, &sql, kind, key, body)?,
-                    None => drop(tx.execute(&sql, &[&key.to_string()])?),
+                if mode == Mode::Both {
+                    return Err(error);
                 }
+                self.secondary_failed(kind, key, mode, &error);
+                None
             }
-            tx.commit()?;
-            return Ok(());
+        };
+        if let Err(error) = change.primary(&self.primary, &mut *tx, key).await {
+            drop(tx);
+            if let Some(applied) = applied {
+                self.undo(kind, key, secondary, &applied, &error).await?;
+            }
+            return Err(error);
         }
-        let before = self.secondary.get(key)?;
-        match bodies {
-            Some((_, secondary)) => self.secondary.put(key, secondary)?,
-            None => drop(self.secondary.delete(key)?),
-        }
-        let changed = match bodies {
-            Some((primary, _)) => self.primary.put(key, primary),
-            None => self.primary.delete(key).map(|_| ()),
-        };
-        let Err(error) = changed else {
-            return Ok(());
-        };
-        let undone = match &before {
-            Some(before) => self.secondary.put(key, before),
-            None => self.secondary.delete(key).map(|_| ()),
-        };
-        match undone {
-            Ok(()) => {
-                bump(&self.counts.compensated);
+        match (tx.commit().await, applied) {
+            (Ok(()), applied) => Ok(applied.is_some()),
+            (Err(Error::Connection { message }), Some(_)) => Err(Error::CommitUnknown {
+                key: key.to_string(),
+                message,
+            }),
+            (Err(error), Some(applied)) => {
+                self.undo(kind, key, secondary, &applied, &error).await?;
                 Err(error)
             }
-            Err(undo) => {
-                bump(&self.counts.diverged);
-                Err(Error::Diverged {
-                    key: key.to_string(),
-                    primary: Box::new(error),
-                    undo: Box::new(undo),
-                })
-            }
+            (Err(error), None) => Err(error),
         }
     }
-}
 
-fn bump(counter: &AtomicU64) {
-    counter.fetch_add(1, Ordering::Relaxed);
+    /// Both tables in one database: one transaction; a savepoint keeps a failing secondary
+    /// from failing the primary in `shadow`.
+    async fn beside(
+        &self,
+        kind: &str,
+        key: &Key,
+        change: &Change,
+        mode: Mode,
+        secondary: &Table,
+        mut tx: Box<dyn Transaction>,
+    ) -> Result<bool, Error> {
+        if mode == Mode::Shadow {
+            tx.execute("SAVEPOINT upcast_secondary", &[]).await?;
+        }
+        let reached = match change.secondary(secondary, &mut *tx, key).await {
+            Ok(_) => true,
+            Err(error) if mode == Mode::Both => return Err(error),
+            Err(error) => {
+                tx.execute("ROLLBACK TO SAVEPOINT upcast_secondary", &[])
+                    .await?;
+                self.secondary_failed(kind, key, mode, &error);
+                false
+            }
+        };
+        change.primary(&self.primary, &mut *tx, key).await?;
+        tx.commit()
+            .await
+            .map(|()| reached)
+            .map_err(|error| match error {
+                Error::Connection { message } => Error::CommitUnknown {
+                    key: key.to_string(),
+                    message,
+                },
+                error => error,
+            })
+    }
+
+    async fn without_secondary(
+        &self,
+        kind: &str,
+        key: &Key,
+        change: &Change,
+        mode: Mode,
+        mut tx: Box<dyn Transaction>,
+        missing: Error,
+    ) -> Result<bool, Error> {
+        if mode == Mode::Both {
+            return Err(missing);
+        }
+        self.secondary_failed(kind, key, mode, &missing);
+        change.primary(&self.primary, &mut *tx, key).await?;
+        tx.commit().await.map(|()| false)
+    }
+
+    fn secondary_failed(&self, kind: &str, key: &Key, mode: Mode, error: &Error) {
+        self.counts.secondary_failed(error);
+        observe::secondary_failed(kind, key, mode, error);
+    }
+
+    /// Undoes `applied` where the secondary still holds it; a failure is `Diverged`.
+    async fn undo(
+        &self,
+        kind: &str,
+        key: &Key,
+        secondary: &Table,
+        applied: &Applied,
+        cause: &Error,
+    ) -> Result<(), Error> {
+        let undone = undo::undo(secondary, key, applied).await;
+        observe::undo(kind, key, &undone);
+        self.counts.undone(undone.is_ok());
+        undone.map_err(|undo| Error::Diverged {
+            key: key.to_string(),
+            primary: Box::new(Error::state("write to", "the primary", cause.to_string())),
+            undo: Box::new(undo),
+        })
+    }
 }

@@ -57,6 +57,10 @@ impl BodyType {
 /// The quoted names and column types of one table and the migration's tables beside it.
 pub(crate) struct Names {
     pub(crate) table: String,
+    /// The schema, quoted.
+    pub(crate) schema: String,
+    /// The table's own name, unquoted: what the names beside it are made from.
+    pub(crate) unquoted_table: String,
     pub(crate) key: String,
     pub(crate) body: String,
     pub(crate) version: Option<String>,
@@ -190,6 +194,8 @@ pub(crate) fn inspect(client: &mut Client, store: &str, spec: &TableSpec) -> Res
     let beside = |object| format!("{}.{}", quoted(&schema), quoted(own.of(object)));
     Ok(Names {
         table: format!("{}.{}", quoted(&schema), quoted(&table)),
+        schema: quoted(&schema),
+        unquoted_table: table.clone(),
         key: quoted(&spec.key),
         body: quoted(&spec.body),
         version: spec.version.as_deref().map(quoted),

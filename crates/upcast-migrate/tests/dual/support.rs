@@ -1,0 +1,176 @@
+//! Scratch databases of one's own on the real servers, dropped when done, and the record
+//! the tests write.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use sqlx::{MySqlPool, PgPool};
+
+/// The record every test writes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema, upcast::Versioned)]
+#[versioned(kind = "test.dual", version = 1)]
+pub struct Note {
+    pub text: String,
+    pub n: u64,
+}
+
+impl Note {
+    pub fn new(text: &str, n: u64) -> Note {
+        Note {
+            text: text.to_owned(),
+            n,
+        }
+    }
+}
+
+pub fn pg_url() -> String {
+    std::env::var("UPCAST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+pub fn mysql_url() -> String {
+    std::env::var("UPCAST_MYSQL_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".to_owned())
+}
+
+fn unique(purpose: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("upcast_{purpose}_{}_{n}", std::process::id())
+}
+
+/// Whether a missing server skips the test (saying so) or fails it.
+fn skip_or_fail(variable: &str, what: &str, error: &dyn std::fmt::Display) -> Option<()> {
+    if std::env::var(variable).as_deref() == Ok("1") {
+        panic!("{what} is required ({variable}=1): {error}");
+    }
+    eprintln!("skipped: no {what} ({error})");
+    None
+}
+
+/// The database part of a URL replaced by `database`.
+pub fn with_database(url: &str, database: &str) -> String {
+    let mut url = url::Url::parse(url).expect("a URL");
+    url.set_path(&format!("/{database}"));
+    url.to_string()
+}
+
+/// A database of one's own on the server: PostgreSQL (`CREATE DATABASE`) or MySQL (a
+/// schema, which MySQL calls a database), dropped on drop.
+pub struct Scratch {
+    pub name: String,
+    /// A URL to it.
+    pub url: String,
+    admin: String,
+    mysql: bool,
+}
+
+impl Scratch {
+    /// A new PostgreSQL database, or `None` (said) without a server.
+    pub async fn postgres(purpose: &str) -> Option<Scratch> {
+        let admin = pg_url();
+        let pool = match PgPool::connect(&admin).await {
+            Ok(pool) => pool,
+            Err(error) => {
+                return skip_or_fail("UPCAST_REQUIRE_POSTGRES", "PostgreSQL", &error)
+                    .map(|()| unreachable!());
+            }
+        };
+        let name = unique(purpose);
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(&pool)
+            .await
+            .expect("create database");
+        pool.close().await;
+        Some(Scratch {
+            url: with_database(&admin, &name),
+            name,
+            admin,
+            mysql: false,
+        })
+    }
+
+    /// A new MySQL database, or `None` (said) without a server.
+    pub async fn mysql(purpose: &str) -> Option<Scratch> {
+        let admin = mysql_url();
+        let pool = match MySqlPool::connect(&admin).await {
+            Ok(pool) => pool,
+            Err(error) => {
+                return skip_or_fail("UPCAST_REQUIRE_MYSQL", "MySQL", &error)
+                    .map(|()| unreachable!());
+            }
+        };
+        let name = unique(purpose);
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(&pool)
+            .await
+            .expect("create database");
+        pool.close().await;
+        Some(Scratch {
+            url: with_database(&admin, &name),
+            name,
+            admin,
+            mysql: true,
+        })
+    }
+
+    pub async fn pg_pool(&self) -> PgPool {
+        sqlx::postgres::PgPoolOptions::new()
+            .max_connections(24)
+            .connect(&self.url)
+            .await
+            .expect("connect")
+    }
+
+    pub async fn mysql_pool(&self) -> MySqlPool {
+        sqlx::mysql::MySqlPoolOptions::new()
+            .max_connections(24)
+            .connect(&self.url)
+            .await
+            .expect("connect")
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        // Dropped inside a runtime: drop the database from a thread of its own.
+        let (admin, name, mysql) = (self.admin.clone(), self.name.clone(), self.mysql);
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async move {
+                let sql = match mysql {
+                    true => format!("DROP DATABASE IF EXISTS {name}"),
+                    false => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                };
+                match mysql {
+                    true => {
+                        let pool = MySqlPool::connect(&admin)
+                            .await
+                            .map_err(std::io::Error::other)?;
+                        sqlx::raw_sql(&sql)
+                            .execute(&pool)
+                            .await
+                            .map_err(std::io::Error::other)?;
+                    }
+                    false => {
+                        let pool = PgPool::connect(&admin)
+                            .await
+                            .map_err(std::io::Error::other)?;
+                        sqlx::raw_sql(&sql)
+                            .execute(&pool)
+                            .await
+                            .map_err(std::io::Error::other)?;
+                    }
+                }
+                Ok::<(), std::io::Error>(())
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop the scratch database {}", self.name);
+        }
+    }
+}
