@@ -5,5 +5,8 @@
 //! Without a server the tests say so and pass, unless `UPCAST_REQUIRE_POSTGRES=1` or
 //! `UPCAST_REQUIRE_MYSQL=1`.
 
+mod commit;
 mod drift;
+mod order;
 mod support;
+mod undo;

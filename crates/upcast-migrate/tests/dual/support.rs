@@ -174,3 +174,35 @@ impl Drop for Scratch {
         }
     }
 }
+
+/// Waits until `query` (on `pool`) returns a row: a session reached the point a test needs
+/// (a statement waiting on a lock, a trigger asleep). Events, not timings: the bound only
+/// turns a hang into a failure.
+pub async fn wait_until(pool: &PgPool, query: &str, what: &str) {
+    for _ in 0..6_000 {
+        let found = sqlx::query(query).fetch_optional(pool).await.expect("poll");
+        if found.is_some() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("never saw {what}");
+}
+
+/// Creates `notes (id bigint PRIMARY KEY, body jsonb NOT NULL)` in `pool`'s database.
+pub async fn pg_notes(pool: &PgPool) {
+    sqlx::raw_sql("CREATE TABLE notes (id bigint PRIMARY KEY, body jsonb NOT NULL)")
+        .execute(pool)
+        .await
+        .expect("create notes");
+}
+
+/// The `text` of the record `table` holds for `key`, if any.
+pub async fn text_of(table: &upcast_migrate::dual::Table, key: i64) -> Option<String> {
+    let body = table
+        .get(&upcast_migrate::Key::Int(key))
+        .await
+        .expect("get")?;
+    let note: Note = upcast::from_slice(&body).expect("a note");
+    Some(note.text)
+}
