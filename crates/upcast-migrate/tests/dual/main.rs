@@ -9,4 +9,5 @@ mod commit;
 mod drift;
 mod order;
 mod support;
+mod tombstones;
 mod undo;
