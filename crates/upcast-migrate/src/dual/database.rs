@@ -41,7 +41,7 @@ pub enum Param<'a> {
 ///
 /// ```ignore
 /// use upcast_migrate::Error;
-/// use upcast_migrate::dual::{Database, Dialect, Param, Pending, Row, Transaction};
+/// use upcast_migrate::dual::{Database, Dialect, Param, Pending, Values, Transaction};
 ///
 /// struct Deadpool(deadpool_postgres::Pool);
 /// struct Tx(deadpool_postgres::Object); // BEGIN was sent; a drop without COMMIT rolls back
@@ -62,7 +62,7 @@ pub enum Param<'a> {
 ///     fn execute<'a>(&'a mut self, sql: &'a str, params: &'a [Param<'a>]) -> Pending<'a, u64> {
 ///         Box::pin(async move { self.0.execute(sql, &bind(params)).await.map_err(words) })
 ///     }
-///     fn fetch<'a>(&'a mut self, sql: &'a str, params: &'a [Param<'a>]) -> Pending<'a, Vec<Row>> {
+///     fn fetch<'a>(&'a mut self, sql: &'a str, params: &'a [Param<'a>]) -> Pending<'a, Vec<Values>> {
 ///         Box::pin(async move {
 ///             let rows = self.0.query(sql, &bind(params)).await.map_err(words)?;
 ///             Ok(rows.iter().map(|row| (0..row.len()).map(|i| row.get(i)).collect()).collect())
@@ -90,7 +90,7 @@ pub trait Database: Send + Sync + 'static {
 
 /// A row of a [`Transaction::fetch`]: each column as bytes (the plan's SQL selects every
 /// column as bytes: a `bytea`, a `VARBINARY`), `None` for SQL `NULL`.
-pub type Row = Vec<Option<Vec<u8>>>;
+pub type Values = Vec<Option<Vec<u8>>>;
 
 /// An open transaction of a [`Database`].
 ///
@@ -102,7 +102,7 @@ pub trait Transaction: Send {
     fn execute<'a>(&'a mut self, sql: &'a str, params: &'a [Param<'a>]) -> Pending<'a, u64>;
 
     /// Runs a query; its rows.
-    fn fetch<'a>(&'a mut self, sql: &'a str, params: &'a [Param<'a>]) -> Pending<'a, Vec<Row>>;
+    fn fetch<'a>(&'a mut self, sql: &'a str, params: &'a [Param<'a>]) -> Pending<'a, Vec<Values>>;
 
     /// Commits.
     fn commit(self: Box<Self>) -> Pending<'static, ()>;

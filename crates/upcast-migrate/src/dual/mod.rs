@@ -34,7 +34,7 @@ mod target;
 #[cfg(feature = "postgres")]
 pub use backfill::{Backfill, backfill};
 pub use counts::WriteCounts;
-pub use database::{Database, Dialect, Param, Pending, Row, Transaction};
+pub use database::{Database, Dialect, Param, Pending, Transaction, Values};
 pub use reader::{ReadCounts, SharedReader};
 pub use switch::{Mode, Switch};
 pub use table::Table;

@@ -2,7 +2,7 @@
 //! `MySqlPool` (feature `sqlx-mysql`). TLS, timeouts and pool sizes are the pool's own
 //! configuration (`PgConnectOptions::ssl_mode`, `MySqlConnectOptions::ssl_mode`).
 
-use super::database::{Database, Dialect, Param, Pending, Row, Transaction};
+use super::database::{Database, Dialect, Param, Pending, Transaction, Values};
 use crate::Error;
 
 /// A `sqlx` transaction of the pool's database: dropped without commit, `sqlx` rolls it
@@ -92,7 +92,7 @@ macro_rules! sqlx_database {
                 &'a mut self,
                 sql: &'a str,
                 params: &'a [Param<'a>],
-            ) -> Pending<'a, Vec<Row>> {
+            ) -> Pending<'a, Vec<Values>> {
                 Box::pin(async move {
                     use sqlx::Row as _;
                     let conn: &mut <$db as sqlx::Database>::Connection = &mut self.0;
@@ -104,7 +104,7 @@ macro_rules! sqlx_database {
                         .map(|row| {
                             (0..row.len())
                                 .map(|column| row.try_get::<Option<Vec<u8>>, _>(column))
-                                .collect::<Result<Row, _>>()
+                                .collect::<Result<Values, _>>()
                                 .map_err(words)
                         })
                         .collect()

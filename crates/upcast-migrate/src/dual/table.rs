@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::database::{Database, Dialect, Param, Row, Transaction};
+use super::database::{Database, Dialect, Param, Values, Transaction};
 use super::sql::{self, Body, Columns, Statements};
 use crate::{Error, Key};
 
@@ -195,7 +195,7 @@ impl Table {
     }
 }
 
-fn first(row: Row) -> Option<Vec<u8>> {
+fn first(row: Values) -> Option<Vec<u8>> {
     row.into_iter().next().flatten()
 }
 
