@@ -44,6 +44,11 @@
 //!
 //! The CLI's `upcast migrate` is a thin layer over these calls.
 //!
+//! Moving a kind to a new store while services run is [`dual`]: the dual writer and the
+//! shared reader with shadow reads, `async` inside the service on the pool it already has
+//! (features `sqlx-postgres`, `sqlx-mysql`, or any driver through [`dual::Database`]),
+//! and the backfill.
+//!
 //! ```
 //! # #[derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema, upcast::Versioned)]
 //! # #[versioned(kind = "doc.migrate.crate", version = 1)]

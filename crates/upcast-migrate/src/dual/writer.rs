@@ -54,11 +54,18 @@ use crate::{Error, Key};
 /// # }
 /// ```
 pub struct DualWriter {
-    primary: Table,
-    secondary: Option<Table>,
+    stores: Stores,
     primary_writer: Writer<'static>,
     secondary_writer: Writer<'static>,
     switch: Switch,
+}
+
+/// The two tables and the counts: what one change needs, cheap to clone into the task
+/// that carries it to its end.
+#[derive(Clone)]
+struct Stores {
+    primary: Table,
+    secondary: Option<Table>,
     counts: Arc<Counts>,
 }
 
@@ -67,22 +74,22 @@ impl DualWriter {
     /// the envelope layout at the current version; starts in `off` mode.
     pub fn new(primary: Table) -> Self {
         DualWriter {
-            primary,
-            secondary: None,
+            stores: Stores {
+                primary,
+                secondary: None,
+                counts: Arc::default(),
+            },
             primary_writer: Writer::new(Layout::envelope()),
             secondary_writer: Writer::new(Layout::envelope()),
             switch: Switch::new(Mode::Off),
-            counts: Arc::default(),
         }
     }
 
     /// Writes also to `secondary` in `shadow` and `both` modes. Without one, `shadow`
     /// writes count a secondary failure and `both` writes are refused.
-    pub fn secondary(self, secondary: Table) -> Self {
-        DualWriter {
-            secondary: Some(secondary),
-            ..self
-        }
+    pub fn secondary(mut self, secondary: Table) -> Self {
+        self.stores.secondary = Some(secondary);
+        self
     }
 
     /// Writes the primary's records with `writer` (a layout, pinned versions).
@@ -110,7 +117,7 @@ impl DualWriter {
 
     /// What it has done so far.
     pub fn counts(&self) -> WriteCounts {
-        self.counts.read()
+        self.stores.counts.read()
     }
 
     /// Writes `value` as the record of `key`, as the mode says.
@@ -122,15 +129,32 @@ impl DualWriter {
             _ => self.secondary_writer.to_vec(value).map_err(Error::from),
         };
         let change = Change::Put { primary, secondary };
-        self.change(T::KIND, key, change, mode).await
+        self.carry(T::KIND, key, change, mode).await
     }
 
     /// Deletes the record of `key` of kind `T`, as the mode says.
     pub async fn delete<T: Versioned>(&self, key: &Key) -> Result<(), Error> {
         let mode = self.switch.get();
-        self.change(T::KIND, key, Change::Delete, mode).await
+        self.carry(T::KIND, key, Change::Delete, mode).await
     }
 
+    /// Carries a change to its end in a task of its own where there is a Tokio runtime, so
+    /// that a caller that stops waiting (a client gone, a timeout) cannot leave it between
+    /// the two stores.
+    async fn carry(&self, kind: &'static str, key: &Key, change: Change, mode: Mode) -> Result<(), Error> {
+        let stores = self.stores.clone();
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return stores.change(kind, key, change, mode).await;
+        };
+        let owned = key.clone();
+        let task = runtime.spawn(async move { stores.change(kind, &owned, change, mode).await });
+        task.await.unwrap_or_else(|error| {
+            Err(Error::state("write", &key.to_string(), format!("its task failed: {error}")))
+        })
+    }
+}
+
+impl Stores {
     async fn change(&self, kind: &str, key: &Key, change: Change, mode: Mode) -> Result<(), Error> {
         let started = Instant::now();
         let done = match mode {
