@@ -5,6 +5,7 @@
 //! Without a server the tests say so and pass, unless `UPCAST_REQUIRE_POSTGRES=1` or
 //! `UPCAST_REQUIRE_MYSQL=1`.
 
+mod cancel;
 mod commit;
 mod drift;
 mod order;
