@@ -1,0 +1,1 @@
+//! The playbook's section 7 placeholder.
