@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::database::{Database, Dialect, Param, Values, Transaction};
+use super::database::{Database, Dialect, Param, Transaction, Values};
 use super::sql::{self, Body, Columns, Statements};
 use crate::{Error, Key};
 

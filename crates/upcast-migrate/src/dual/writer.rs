@@ -141,7 +141,13 @@ impl DualWriter {
     /// Carries a change to its end in a task of its own where there is a Tokio runtime, so
     /// that a caller that stops waiting (a client gone, a timeout) cannot leave it between
     /// the two stores.
-    async fn carry(&self, kind: &'static str, key: &Key, change: Change, mode: Mode) -> Result<(), Error> {
+    async fn carry(
+        &self,
+        kind: &'static str,
+        key: &Key,
+        change: Change,
+        mode: Mode,
+    ) -> Result<(), Error> {
         let stores = self.stores.clone();
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return stores.change(kind, key, change, mode).await;
@@ -149,7 +155,11 @@ impl DualWriter {
         let owned = key.clone();
         let task = runtime.spawn(async move { stores.change(kind, &owned, change, mode).await });
         task.await.unwrap_or_else(|error| {
-            Err(Error::state("write", &key.to_string(), format!("its task failed: {error}")))
+            Err(Error::state(
+                "write",
+                &key.to_string(),
+                format!("its task failed: {error}"),
+            ))
         })
     }
 }

@@ -6,9 +6,8 @@
 //! the secondary ahead.
 
 use upcast_migrate::Key;
-use upcast_migrate::dual::{DualWriter, Mode, Table};
 
-use crate::support::{Note, Scratch, pg_notes, text_of, wait_until};
+use crate::support::{Note, Pair, text_of, wait_until};
 
 const SLOW: &str = "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
     IF NEW.body->'data'->>'text' = 'slow' THEN PERFORM pg_sleep(1); END IF; RETURN NEW; END $$; \
@@ -16,25 +15,17 @@ const SLOW: &str = "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_write_still_reaches_both_stores_or_neither() {
-    let (Some(a), Some(b)) = (
-        Scratch::postgres("cancel_a").await,
-        Scratch::postgres("cancel_b").await,
-    ) else {
+    let Some(pair) = Pair::postgres("cancel", SLOW).await else {
         return;
     };
-    let (pa, pb) = (a.pg_pool().await, b.pg_pool().await);
-    pg_notes(&pa).await;
-    pg_notes(&pb).await;
-    sqlx::raw_sql(SLOW).execute(&pa).await.unwrap();
-    let primary = Table::open(pa.clone(), "notes", "id", "body").await.unwrap();
-    let secondary = Table::open(pb.clone(), "notes", "id", "body").await.unwrap();
-    let dual = std::sync::Arc::new(DualWriter::new(primary.clone()).secondary(secondary.clone()));
-    dual.switch().set(Mode::Both);
+    let (dual, pa) = (pair.dual(), &pair.pa);
+    let (primary, secondary) = (&pair.primary, &pair.secondary);
 
     let writer = dual.clone();
-    let write = tokio::spawn(async move { writer.write(&Key::Int(1), &Note::new("slow", 1)).await });
+    let write =
+        tokio::spawn(async move { writer.write(&Key::Int(1), &Note::new("slow", 1)).await });
     wait_until(
-        &pa,
+        pa,
         "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'",
         "the primary writing",
     )
@@ -42,7 +33,7 @@ async fn a_dropped_write_still_reaches_both_stores_or_neither() {
     write.abort(); // the caller gives up: its future is dropped
     assert!(write.await.unwrap_err().is_cancelled());
     wait_until(
-        &pa,
+        pa,
         "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep' \
          OR (state = 'idle in transaction' AND datname = current_database()))",
         "the primary done",
@@ -56,8 +47,7 @@ async fn a_dropped_write_still_reaches_both_stores_or_neither() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    let (p, s) = (text_of(&primary, 1).await, text_of(&secondary, 1).await);
+    let (p, s) = (text_of(primary, 1).await, text_of(secondary, 1).await);
     assert_eq!(p, s, "the primary holds {p:?}, the secondary {s:?}");
-    pa.close().await;
-    pb.close().await;
+    pair.close().await;
 }

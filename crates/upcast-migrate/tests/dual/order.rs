@@ -5,9 +5,8 @@
 //! stores, and W1's primary write landed last: the primary held W1, the secondary W2.
 
 use upcast_migrate::Key;
-use upcast_migrate::dual::{DualWriter, Mode, Table};
 
-use crate::support::{Note, Scratch, pg_notes, text_of, wait_until};
+use crate::support::{Note, Pair, text_of, wait_until};
 
 const SLOW: &str = "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
     IF NEW.body->'data'->>'text' = 'slow' THEN PERFORM pg_sleep(2); END IF; RETURN NEW; END $$; \
@@ -15,29 +14,16 @@ const SLOW: &str = "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_primary_write_cannot_be_overtaken() {
-    let (Some(a), Some(b)) = (
-        Scratch::postgres("order_a").await,
-        Scratch::postgres("order_b").await,
-    ) else {
+    let Some(pair) = Pair::postgres("order", SLOW).await else {
         return;
     };
-    let (pa, pb) = (a.pg_pool().await, b.pg_pool().await);
-    pg_notes(&pa).await;
-    pg_notes(&pb).await;
-    sqlx::raw_sql(SLOW).execute(&pa).await.unwrap();
-    let primary = Table::open(pa.clone(), "notes", "id", "body")
-        .await
-        .unwrap();
-    let secondary = Table::open(pb.clone(), "notes", "id", "body")
-        .await
-        .unwrap();
-    let dual = std::sync::Arc::new(DualWriter::new(primary.clone()).secondary(secondary.clone()));
-    dual.switch().set(Mode::Both);
+    let (dual, pa) = (pair.dual(), &pair.pa);
+    let (primary, secondary) = (&pair.primary, &pair.secondary);
 
     let first = dual.clone();
     let w1 = tokio::spawn(async move { first.write(&Key::Int(1), &Note::new("slow", 1)).await });
     wait_until(
-        &pa,
+        pa,
         "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'",
         "W1 asleep in the primary",
     )
@@ -47,9 +33,8 @@ async fn a_stalled_primary_write_cannot_be_overtaken() {
     w1.await.unwrap().unwrap();
     w2.await.unwrap().unwrap();
 
-    let (p, s) = (text_of(&primary, 1).await, text_of(&secondary, 1).await);
+    let (p, s) = (text_of(primary, 1).await, text_of(secondary, 1).await);
     assert_eq!(p, s, "the primary holds {p:?}, the secondary {s:?}");
     assert_eq!(p.as_deref(), Some("fast"), "W2 came second");
-    pa.close().await;
-    pb.close().await;
+    pair.close().await;
 }

@@ -206,3 +206,56 @@ pub async fn text_of(table: &upcast_migrate::dual::Table, key: i64) -> Option<St
     let note: Note = upcast::from_slice(&body).expect("a note");
     Some(note.text)
 }
+
+/// Two PostgreSQL databases, each with `notes`, opened as the primary and the secondary
+/// table of a move: the setting of most tests here.
+pub struct Pair {
+    pub primary: upcast_migrate::dual::Table,
+    pub secondary: upcast_migrate::dual::Table,
+    /// The primary's database.
+    pub pa: PgPool,
+    /// The secondary's database.
+    pub pb: PgPool,
+    pub a: Scratch,
+    pub b: Scratch,
+}
+
+impl Pair {
+    /// The pair, after `setup` ran in the primary's database; `None` (said) without a server.
+    pub async fn postgres(purpose: &str, setup: &str) -> Option<Pair> {
+        let a = Scratch::postgres(&format!("{purpose}_a")).await?;
+        let b = Scratch::postgres(&format!("{purpose}_b")).await?;
+        let (pa, pb) = (a.pg_pool().await, b.pg_pool().await);
+        pg_notes(&pa).await;
+        pg_notes(&pb).await;
+        if !setup.is_empty() {
+            sqlx::raw_sql(setup).execute(&pa).await.expect("setup");
+        }
+        let open =
+            |pool: &PgPool| upcast_migrate::dual::Table::open(pool.clone(), "notes", "id", "body");
+        let primary = open(&pa).await.expect("open the primary");
+        let secondary = open(&pb).await.expect("open the secondary");
+        Some(Pair {
+            primary,
+            secondary,
+            pa,
+            pb,
+            a,
+            b,
+        })
+    }
+
+    /// A dual writer over the pair, in `both` mode.
+    pub fn dual(&self) -> std::sync::Arc<upcast_migrate::dual::DualWriter> {
+        let dual = upcast_migrate::dual::DualWriter::new(self.primary.clone())
+            .secondary(self.secondary.clone());
+        dual.switch().set(upcast_migrate::dual::Mode::Both);
+        std::sync::Arc::new(dual)
+    }
+
+    /// Closes the pools (the databases go when the pair is dropped).
+    pub async fn close(self) {
+        self.pa.close().await;
+        self.pb.close().await;
+    }
+}

@@ -8,10 +8,9 @@
 use std::sync::atomic::AtomicBool;
 
 use upcast::{Layout, Registry};
-use upcast_migrate::dual::{DualWriter, Mode, Table};
 use upcast_migrate::{Converter, Key, Quiet, RunOptions, StoreSpec};
 
-use crate::support::{Note, Scratch, pg_notes, text_of, wait_until};
+use crate::support::{Note, Pair, text_of, wait_until};
 
 /// Runs the backfill of `from` into `into` (store URLs) on a blocking thread.
 async fn backfill(from: String, into: String) -> upcast_migrate::dual::Backfill {
@@ -30,23 +29,15 @@ async fn backfill(from: String, into: String) -> upcast_migrate::dual::Backfill 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_record_deleted_during_the_backfill_stays_deleted() {
-    let (Some(a), Some(b)) = (
-        Scratch::postgres("tomb_a").await,
-        Scratch::postgres("tomb_b").await,
-    ) else {
+    let Some(pair) = Pair::postgres("tomb", "").await else {
         return;
     };
-    let (pa, pb) = (a.pg_pool().await, b.pg_pool().await);
-    pg_notes(&pa).await;
-    pg_notes(&pb).await;
-    let primary = Table::open(pa.clone(), "notes", "id", "body").await.unwrap();
-    let secondary = Table::open(pb.clone(), "notes", "id", "body").await.unwrap();
+    let (dual, pb) = (pair.dual(), &pair.pb);
+    let (primary, secondary) = (&pair.primary, &pair.secondary);
     for key in 1..=3 {
         let body = upcast::to_vec(&Note::new("old", key)).unwrap();
         primary.put(&Key::Int(key as i64), &body).await.unwrap();
     }
-    let dual = std::sync::Arc::new(DualWriter::new(primary.clone()).secondary(secondary.clone()));
-    dual.switch().set(Mode::Both);
 
     // Hold the backfill between its read of the old store and its insert.
     let mut gate = pb.begin().await.unwrap();
@@ -55,12 +46,12 @@ async fn a_record_deleted_during_the_backfill_stays_deleted() {
         .await
         .unwrap();
     let (from, into) = (
-        format!("{}?table=public.notes", a.url),
-        format!("{}?table=public.notes", b.url),
+        format!("{}?table=public.notes", pair.a.url),
+        format!("{}?table=public.notes", pair.b.url),
     );
     let filling = tokio::spawn(backfill(from, into));
     wait_until(
-        &pb,
+        pb,
         "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO%'",
         "the backfill waiting to insert",
     )
@@ -71,7 +62,7 @@ async fn a_record_deleted_during_the_backfill_stays_deleted() {
     // The delete either ends or waits for the backfill's lock on its key.
     for _ in 0..6_000 {
         let waiting = sqlx::query("SELECT 1 FROM pg_stat_activity WHERE wait_event = 'advisory'")
-            .fetch_optional(&pb)
+            .fetch_optional(pb)
             .await
             .unwrap();
         if delete.is_finished() || waiting.is_some() {
@@ -84,11 +75,18 @@ async fn a_record_deleted_during_the_backfill_stays_deleted() {
     delete.await.unwrap().unwrap();
 
     assert!(done.finished, "{done}");
-    assert_eq!(text_of(&primary, 2).await, None);
-    assert_eq!(text_of(&secondary, 2).await, None, "the deleted record came back");
+    assert_eq!(text_of(primary, 2).await, None);
+    assert_eq!(
+        text_of(secondary, 2).await,
+        None,
+        "the deleted record came back"
+    );
     for key in [1, 3] {
-        assert_eq!(text_of(&secondary, key).await.as_deref(), Some("old"), "key {key}");
+        assert_eq!(
+            text_of(secondary, key).await.as_deref(),
+            Some("old"),
+            "key {key}"
+        );
     }
-    pa.close().await;
-    pb.close().await;
+    pair.close().await;
 }

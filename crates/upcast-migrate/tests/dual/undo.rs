@@ -5,9 +5,10 @@
 //! newer write made while the primary was deciding.
 
 use upcast_migrate::Key;
-use upcast_migrate::dual::{DualWriter, Mode, Table};
 
-use crate::support::{Note, Scratch, pg_notes, text_of, wait_until};
+use crate::support::{Note, Pair, text_of, wait_until};
+
+const CHECK: &str = "ALTER TABLE notes ADD CHECK (body->'data'->>'text' <> 'FAIL')";
 
 const REFUSE_SLOWLY: &str = "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ \
     BEGIN IF NEW.body->'data'->>'text' = 'FAIL' THEN PERFORM pg_sleep(2); \
@@ -16,24 +17,11 @@ const REFUSE_SLOWLY: &str = "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE p
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_undo_never_overwrites_a_newer_record() {
-    let (Some(a), Some(b)) = (
-        Scratch::postgres("undo_a").await,
-        Scratch::postgres("undo_b").await,
-    ) else {
+    let Some(pair) = Pair::postgres("undo", REFUSE_SLOWLY).await else {
         return;
     };
-    let (pa, pb) = (a.pg_pool().await, b.pg_pool().await);
-    pg_notes(&pa).await;
-    pg_notes(&pb).await;
-    sqlx::raw_sql(REFUSE_SLOWLY).execute(&pa).await.unwrap();
-    let primary = Table::open(pa.clone(), "notes", "id", "body")
-        .await
-        .unwrap();
-    let secondary = Table::open(pb.clone(), "notes", "id", "body")
-        .await
-        .unwrap();
-    let dual = std::sync::Arc::new(DualWriter::new(primary.clone()).secondary(secondary.clone()));
-    dual.switch().set(Mode::Both);
+    let (dual, pa) = (pair.dual(), &pair.pa);
+    let (primary, secondary) = (&pair.primary, &pair.secondary);
     dual.write(&Key::Int(1), &Note::new("first", 1))
         .await
         .unwrap();
@@ -42,52 +30,35 @@ async fn an_undo_never_overwrites_a_newer_record() {
     let refused =
         tokio::spawn(async move { writer.write(&Key::Int(1), &Note::new("FAIL", 2)).await });
     wait_until(
-        &pa,
+        pa,
         "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'",
         "the primary deciding",
     )
     .await;
-    assert_eq!(text_of(&secondary, 1).await.as_deref(), Some("FAIL"));
+    assert_eq!(text_of(secondary, 1).await.as_deref(), Some("FAIL"));
     // Someone else writes the secondary while the primary decides.
     let other = upcast::to_vec(&Note::new("other", 3)).unwrap();
     secondary.put(&Key::Int(1), &other).await.unwrap();
     let refused = refused.await.unwrap();
     assert!(refused.is_err(), "the primary refused");
 
-    assert_eq!(text_of(&primary, 1).await.as_deref(), Some("first"));
+    assert_eq!(text_of(primary, 1).await.as_deref(), Some("first"));
     assert_eq!(
-        text_of(&secondary, 1).await.as_deref(),
+        text_of(secondary, 1).await.as_deref(),
         Some("other"),
         "the undo put back only what the refused write had put there"
     );
     assert_eq!(dual.counts().undone, 1);
-    pa.close().await;
-    pb.close().await;
+    pair.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_write_is_undone_in_the_secondary() {
-    let (Some(a), Some(b)) = (
-        Scratch::postgres("undo_c").await,
-        Scratch::postgres("undo_d").await,
-    ) else {
+    let Some(pair) = Pair::postgres("undo_check", CHECK).await else {
         return;
     };
-    let (pa, pb) = (a.pg_pool().await, b.pg_pool().await);
-    pg_notes(&pa).await;
-    pg_notes(&pb).await;
-    sqlx::raw_sql("ALTER TABLE notes ADD CHECK (body->'data'->>'text' <> 'FAIL')")
-        .execute(&pa)
-        .await
-        .unwrap();
-    let primary = Table::open(pa.clone(), "notes", "id", "body")
-        .await
-        .unwrap();
-    let secondary = Table::open(pb.clone(), "notes", "id", "body")
-        .await
-        .unwrap();
-    let dual = DualWriter::new(primary.clone()).secondary(secondary.clone());
-    dual.switch().set(Mode::Both);
+    let dual = pair.dual();
+    let (primary, secondary) = (&pair.primary, &pair.secondary);
     dual.write(&Key::Int(1), &Note::new("first", 1))
         .await
         .unwrap();
@@ -105,8 +76,8 @@ async fn a_refused_write_is_undone_in_the_secondary() {
         .unwrap();
     for key in 1..=3 {
         assert_eq!(
-            text_of(&primary, key).await,
-            text_of(&secondary, key).await,
+            text_of(primary, key).await,
+            text_of(secondary, key).await,
             "key {key}"
         );
     }
@@ -116,6 +87,5 @@ async fn a_refused_write_is_undone_in_the_secondary() {
         (3, 2, 2),
         "{counts:?}"
     );
-    pa.close().await;
-    pb.close().await;
+    pair.close().await;
 }
