@@ -1,6 +1,7 @@
 //! Migrations of the demo's dataset through real child processes: killed at random,
 //! racing a live writer, rolled back.
 
+mod backfill;
 mod conformance;
 mod jsonl;
 mod jsonl_files;
