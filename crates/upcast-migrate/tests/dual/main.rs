@@ -8,7 +8,10 @@
 mod cancel;
 mod commit;
 mod drift;
+mod observe;
 mod order;
+mod runtime;
 mod support;
+mod tls;
 mod tombstones;
 mod undo;
