@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use tracing::Instrument;
 use upcast::{Layout, Versioned, Writer};
 
 use super::counts::{Counts, WriteCounts};
@@ -153,7 +154,9 @@ impl DualWriter {
             return stores.change(kind, key, change, mode).await;
         };
         let owned = key.clone();
-        let task = runtime.spawn(async move { stores.change(kind, &owned, change, mode).await });
+        // In the caller's span, so its events say which request they belong to.
+        let change = async move { stores.change(kind, &owned, change, mode).await };
+        let task = runtime.spawn(change.in_current_span());
         task.await.unwrap_or_else(|error| {
             Err(Error::state(
                 "write",
@@ -250,6 +253,8 @@ impl Stores {
         secondary: &Table,
         mut tx: Box<dyn Transaction>,
     ) -> Result<bool, Error> {
+        // The secondary's key lock too: the backfill takes it, not the primary's.
+        secondary.lock_in(&mut *tx, key).await?;
         if mode == Mode::Shadow {
             tx.execute("SAVEPOINT upcast_secondary", &[]).await?;
         }
