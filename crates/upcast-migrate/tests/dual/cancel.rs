@@ -26,7 +26,8 @@ async fn a_dropped_write_still_reaches_both_stores_or_neither() {
         tokio::spawn(async move { writer.write(&Key::Int(1), &Note::new("slow", 1)).await });
     wait_until(
         pa,
-        "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'",
+        "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep' \
+         AND datname = current_database()",
         "the primary writing",
     )
     .await;
@@ -34,8 +35,8 @@ async fn a_dropped_write_still_reaches_both_stores_or_neither() {
     assert!(write.await.unwrap_err().is_cancelled());
     wait_until(
         pa,
-        "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep' \
-         OR (state = 'idle in transaction' AND datname = current_database()))",
+        "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE (wait_event = 'PgSleep' \
+         OR state = 'idle in transaction' AND datname = current_database()))",
         "the primary done",
     )
     .await;

@@ -15,6 +15,7 @@ use metrics::{SharedString, Unit};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Instrument, Level, Metadata as EventMetadata, Subscriber};
+use tracing_core::span::Current;
 use upcast_migrate::Key;
 use upcast_migrate::dual::{Database, DualWriter, Mode, SharedReader, Table};
 
@@ -140,6 +141,8 @@ struct Caught {
     events: Vec<Captured>,
     /// The name of each span, by id less one.
     names: Vec<String>,
+    /// The metadata of each span, by id less one.
+    metadata: Vec<&'static EventMetadata<'static>>,
     /// The spans entered now, innermost last.
     entered: Vec<u64>,
 }
@@ -177,7 +180,17 @@ impl Subscriber for Events {
     fn new_span(&self, span: &Attributes<'_>) -> Id {
         let mut caught = self.0.lock().unwrap();
         caught.names.push(span.metadata().name().to_owned());
+        caught.metadata.push(span.metadata());
         Id::from_u64(caught.names.len() as u64)
+    }
+
+    /// The span entered last: what `Span::current()` and `in_current_span` see.
+    fn current_span(&self) -> Current {
+        let caught = self.0.lock().unwrap();
+        match caught.entered.last() {
+            Some(id) => Current::new(Id::from_u64(*id), caught.metadata[*id as usize - 1]),
+            None => Current::none(),
+        }
     }
 
     fn record(&self, _: &Id, _: &Record<'_>) {}

@@ -24,7 +24,8 @@ async fn a_stalled_primary_write_cannot_be_overtaken() {
     let w1 = tokio::spawn(async move { first.write(&Key::Int(1), &Note::new("slow", 1)).await });
     wait_until(
         pa,
-        "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'",
+        "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep' \
+         AND datname = current_database()",
         "W1 asleep in the primary",
     )
     .await;

@@ -31,7 +31,8 @@ async fn an_undo_never_overwrites_a_newer_record() {
         tokio::spawn(async move { writer.write(&Key::Int(1), &Note::new("FAIL", 2)).await });
     wait_until(
         pa,
-        "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'",
+        "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep' \
+         AND datname = current_database()",
         "the primary deciding",
     )
     .await;
