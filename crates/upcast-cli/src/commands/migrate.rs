@@ -80,6 +80,8 @@ fn run_workers(run: &RunArgs, out: &mut dyn Write) -> Result<Outcome, CliError> 
 
 /// `migrate run OLD --into NEW`: the backfill.
 fn backfill(run: &RunArgs, into: &str, out: &mut dyn Write) -> Result<Outcome, CliError> {
+    // The new store first: a wrong URL is told in the server's words before anything else.
+    drop(StoreSpec::parse(into)?.open()?);
     with_store(&run.store, |store, converter| {
         let stop = stop_on_signals()?;
         let mut shown = Shown::new();
