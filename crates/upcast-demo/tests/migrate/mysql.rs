@@ -344,7 +344,8 @@ fn workers_in_processes_killed_at_random_migrate_every_record_exactly_once() {
     let Some(mut scratch) = scratch("workers") else {
         return;
     };
-    let copies = 2;
+    // Enough records that a round's kills land before the migration ends.
+    let copies = 6;
     scratch
         .load("events", "json", &events().repeat(copies))
         .unwrap();
@@ -371,7 +372,7 @@ fn workers_in_processes_killed_at_random_migrate_every_record_exactly_once() {
             })
             .collect();
         for child in &mut children {
-            thread::sleep(Duration::from_millis(dice.roll(50, 400)));
+            thread::sleep(Duration::from_millis(dice.roll(20, 250)));
             kills += usize::from(matches!(child.0.try_wait(), Ok(None)));
             let _ = child.0.kill();
             let _ = child.0.wait();
