@@ -154,24 +154,21 @@ impl SharedReader {
         let in_share = part(key) < self.parts.load(Ordering::SeqCst);
         let shadow = self.shadow_reads();
         let (source, found) = match in_share {
-            false => ("old", self.read_from::<T>(&self.old, key).await?),
+            false => (Source::Old, self.read_from::<T>(&self.old, key).await?),
             true => match self.read_from::<T>(&self.new, key).await? {
-                Some(new) => ("new", Some(new)),
-                None => ("fallback", self.read_from::<T>(&self.old, key).await?),
+                Some(new) => (Source::New, Some(new)),
+                None => (Source::Fallback, self.read_from::<T>(&self.old, key).await?),
             },
         };
-        let answer = match (shadow, source) {
-            (true, "new") => self.shadowed_by_old(key, found).await,
-            (true, "old") => self.shadowing_new(key, found).await,
-            _ => found,
-        };
-        let counter = match source {
-            "new" => &self.counts.new,
-            "fallback" => &self.counts.fallbacks,
-            _ => &self.counts.old,
+        let (answer, counter) = match source {
+            Source::New if shadow => (self.shadowed_by_old(key, found).await, &self.counts.new),
+            Source::New => (found, &self.counts.new),
+            Source::Old if shadow => (self.shadowing_new(key, found).await, &self.counts.old),
+            Source::Old => (found, &self.counts.old),
+            Source::Fallback => (found, &self.counts.fallbacks),
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        observe::read(source, started.elapsed());
+        observe::read(source.name(), started.elapsed());
         Ok(answer)
     }
 
@@ -222,6 +219,28 @@ impl SharedReader {
         match table.get(key).await? {
             Some(body) => Ok(Some(self.layout.from_slice(&body)?)),
             None => Ok(None),
+        }
+    }
+}
+
+/// Which store answered a read.
+#[derive(Clone, Copy)]
+enum Source {
+    /// The old store, the key being outside the share.
+    Old,
+    /// The new store.
+    New,
+    /// The old store, the new one having nothing for a key in the share.
+    Fallback,
+}
+
+impl Source {
+    /// Its label in the metrics.
+    fn name(self) -> &'static str {
+        match self {
+            Source::Old => "old",
+            Source::New => "new",
+            Source::Fallback => "fallback",
         }
     }
 }

@@ -67,6 +67,9 @@ pub struct DualWriter {
 struct Stores {
     primary: Table,
     secondary: Option<Table>,
+    /// Whether the secondary shares the primary's database (one transaction), decided
+    /// once when it is given.
+    beside: bool,
     counts: Arc<Counts>,
 }
 
@@ -78,6 +81,7 @@ impl DualWriter {
             stores: Stores {
                 primary,
                 secondary: None,
+                beside: false,
                 counts: Arc::default(),
             },
             primary_writer: Writer::new(Layout::envelope()),
@@ -89,6 +93,9 @@ impl DualWriter {
     /// Writes also to `secondary` in `shadow` and `both` modes. Without one, `shadow`
     /// writes count a secondary failure and `both` writes are refused.
     pub fn secondary(mut self, secondary: Table) -> Self {
+        let primary = &self.stores.primary;
+        self.stores.beside = secondary.db.identity() == primary.db.identity()
+            && secondary.sql.dialect == primary.sql.dialect;
         self.stores.secondary = Some(secondary);
         self
     }
@@ -203,9 +210,7 @@ impl Stores {
                 .without_secondary(kind, key, change, mode, tx, missing)
                 .await;
         };
-        if secondary.db.identity() == self.primary.db.identity()
-            && secondary.sql.dialect == self.primary.sql.dialect
-        {
+        if self.beside {
             return self.beside(kind, key, change, mode, secondary, tx).await;
         }
         let applied = match undo::apply_apart(secondary, key, change).await {
@@ -230,10 +235,7 @@ impl Stores {
         }
         match (tx.commit().await, applied) {
             (Ok(()), applied) => Ok(applied.is_some()),
-            (Err(Error::Connection { message }), Some(_)) => Err(Error::CommitUnknown {
-                key: key.to_string(),
-                message,
-            }),
+            (Err(error @ Error::Connection { .. }), Some(_)) => Err(unknown(key, error)),
             (Err(error), Some(applied)) => {
                 self.undo(kind, key, secondary, &applied, &error).await?;
                 Err(error)
@@ -272,13 +274,7 @@ impl Stores {
         tx.commit()
             .await
             .map(|()| reached)
-            .map_err(|error| match error {
-                Error::Connection { message } => Error::CommitUnknown {
-                    key: key.to_string(),
-                    message,
-                },
-                error => error,
-            })
+            .map_err(|error| unknown(key, error))
     }
 
     async fn without_secondary(
@@ -320,5 +316,17 @@ impl Stores {
             primary: Box::new(Error::state("write to", "the primary", cause.to_string())),
             undo: Box::new(undo),
         })
+    }
+}
+
+/// A commit's error as the caller must read it: a lost connection leaves the outcome
+/// unknown ([`Error::CommitUnknown`]); the server's refusal stays what it is.
+fn unknown(key: &Key, error: Error) -> Error {
+    match error {
+        Error::Connection { message } => Error::CommitUnknown {
+            key: key.to_string(),
+            message,
+        },
+        error => error,
     }
 }
