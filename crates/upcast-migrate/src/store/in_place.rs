@@ -56,6 +56,10 @@ pub struct InPlace<T> {
     size: usize,
     /// The unit this worker holds, its transaction open, and the last key read of it.
     claimed: Option<(Unit, Key)>,
+    /// When the migration this worker joined began: a worker whose migration finished,
+    /// and which another has since replaced, must not plan passes in the new one or mark
+    /// it finished.
+    joined: Option<u64>,
 }
 
 impl<T: Table> InPlace<T> {
@@ -68,7 +72,13 @@ impl<T: Table> InPlace<T> {
             pass: 1,
             size: UNIT,
             claimed: None,
+            joined: None,
         }
+    }
+
+    /// Whether `state` is the migration this worker joined (any, before it joined one).
+    fn joined(&self, state: &Progress) -> bool {
+        self.joined.is_none_or(|joined| joined == state.started_at)
     }
 
     /// The saved state, its counts the sums of the finished units.
@@ -241,6 +251,7 @@ impl<T: Table> Store for InPlace<T> {
         })?;
         let progress = self.progress()?.unwrap_or(fresh);
         self.pass = progress.pass;
+        self.joined = Some(progress.started_at);
         Ok(progress)
     }
 
@@ -249,7 +260,9 @@ impl<T: Table> Store for InPlace<T> {
         self.pass = pass;
         self.atomically(true, |this| {
             let mut state = this.state()?.unwrap_or_default();
-            if this.table.has_units(pass)? {
+            // Units already planned, or another migration's: nothing to plan (a worker of
+            // a migration since replaced finds no units, and its run ends).
+            if this.table.has_units(pass)? || !this.joined(&state) {
                 return Ok(());
             }
             this.size = batch.max(1);
@@ -275,6 +288,9 @@ impl<T: Table> Store for InPlace<T> {
             let finished_at = progress.finished_at;
             return self.atomically(false, |this| {
                 let mut state = this.state()?.unwrap_or_else(|| progress.clone());
+                if !this.joined(&state) {
+                    return Ok(Vec::new());
+                }
                 state.finished_at = state.finished_at.or(finished_at);
                 this.save(&state).map(|()| Vec::new())
             });
